@@ -1,0 +1,35 @@
+/*-------------------------------------------------------------------------
+ *
+ * aido.h
+ *	  Declarations shared by the C primitives of the aido extension.
+ *
+ * extension/aido.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef AIDO_H
+#define AIDO_H
+
+/*
+ * Bounds of aido.password_memory_kib.  Below 1 MiB argon2id is no longer
+ * memory-hard in any useful sense, and the floor also catches a value typed
+ * in MiB by mistake ("19" for 19 MiB).  Above 1 GiB a single login could
+ * exhaust a backend: libsodium allocates the whole matrix for each hash.
+ */
+#define AIDO_PASSWORD_MEMORY_KIB_DEFAULT	19456
+#define AIDO_PASSWORD_MEMORY_KIB_MIN		1024
+#define AIDO_PASSWORD_MEMORY_KIB_MAX		1048576
+
+/* Bounds of aido.password_iterations (argon2id passes over the memory). */
+#define AIDO_PASSWORD_ITERATIONS_DEFAULT	2
+#define AIDO_PASSWORD_ITERATIONS_MIN		1
+#define AIDO_PASSWORD_ITERATIONS_MAX		100
+
+/* GUC variables, defined in aido.c */
+extern int	aido_password_memory_kib;
+extern int	aido_password_iterations;
+
+/* rfc3339.c */
+extern bool rfc3339_valid(const char *s, int len);
+
+#endif							/* AIDO_H */
