@@ -344,7 +344,8 @@ aido_verify_password(PG_FUNCTION_ARGS)
  *
  * False only for an argon2id hash of the shape we write (version 19, a
  * 16-byte salt, a 32-byte hash) whose memory and iterations are each at
- * least the current GUC values.  libsodium's crypto_pwhash_str_needs_rehash
+ * least the current GUC values, and within what aido_verify_password()
+ * is willing to compute.  libsodium's crypto_pwhash_str_needs_rehash
  * demands exactly the current cost, which would make a DBA who lowers the
  * cost for a while downgrade stronger hashes at every login; we only ever
  * upgrade.
@@ -364,5 +365,7 @@ aido_password_needs_rehash(PG_FUNCTION_ARGS)
 				   params.salt_len != PASSWORD_ARGON2_SALT_B64 ||
 				   params.hash_len != PASSWORD_ARGON2_HASH_B64 ||
 				   params.memory_kib < (uint32) aido_password_memory_kib ||
-				   params.iterations < (uint32) aido_password_iterations);
+				   params.iterations < (uint32) aido_password_iterations ||
+				   params.memory_kib > AIDO_PASSWORD_MEMORY_KIB_MAX ||
+				   params.iterations > AIDO_PASSWORD_ITERATIONS_MAX);
 }
