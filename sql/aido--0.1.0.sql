@@ -4,7 +4,7 @@
 \echo Use "CREATE EXTENSION aido" to load this file. \quit
 
 /*
- * The C primitives (extension/*.c).  Everything else in aido is SQL, so that
+ * The C primitives (the .c files in extension/).  Everything else in aido is SQL, so that
  * a SQL-only flavour for managed hosts can follow with the same signatures.
  */
 
@@ -34,3 +34,1359 @@ AS 'MODULE_PATHNAME', 'aido_health'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
 -- @SQL-API@ (the SQL part of the API follows)
+
+/*
+ * Roles.  Roles are cluster-wide, so they are created only when absent and
+ * never dropped with the extension.
+ */
+DO $roles$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'aido_api') THEN
+		CREATE ROLE aido_api NOLOGIN;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'aido_admin') THEN
+		CREATE ROLE aido_admin NOLOGIN;
+	END IF;
+END
+$roles$;
+
+/*
+ * Small immutable helpers.  "Blank" means empty after trimming ASCII white
+ * space, exactly as the C validator trims.
+ */
+CREATE FUNCTION _aido_trim(text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.btrim($1, E' \t\n\r\f' OPERATOR(pg_catalog.||) pg_catalog.chr(11)) $$;
+
+CREATE FUNCTION _aido_normalize_tags(text[])
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT coalesce(pg_catalog.array_agg(s.tag ORDER BY s.first), '{}')
+	FROM (SELECT pg_catalog.lower(@extschema@._aido_trim(u.tag)) AS tag,
+				 pg_catalog.min(u.ord) AS first
+		  FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(tag, ord)
+		  GROUP BY 1) AS s
+$$;
+
+CREATE FUNCTION _aido_priority_rank(text)
+RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT CASE $1 WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END $$;
+
+CREATE FUNCTION _aido_b64url_encode(text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT pg_catalog.translate(
+		pg_catalog.encode(pg_catalog.convert_to($1, 'UTF8'), 'base64'),
+		E'+/=\n', '-_')
+$$;
+
+CREATE FUNCTION _aido_b64url_decode(text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT pg_catalog.convert_from(pg_catalog.decode(
+		pg_catalog.rpad(pg_catalog.translate($1, '-_', '+/'),
+			 ((pg_catalog.length($1) + 3) / 4) * 4, '='),
+		'base64'), 'UTF8')
+$$;
+
+/*
+ * The schema of API.md section 1, as data: aido_bootstrap() creates what is
+ * missing, aido_schema_status() reports what is there.  One list, so the two
+ * can never disagree.  Tables are created bare and completed column by
+ * column, so that a later version adds a column by adding a row here.
+ */
+CREATE FUNCTION _aido_schema_objects()
+RETURNS TABLE (ord integer, kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	SELECT row_number() OVER ()::integer, o.kind, o.tbl, o.name, o.ddl
+	FROM (VALUES
+	('schema', NULL, 'aido', 'CREATE SCHEMA aido'),
+
+	('table', 'users', 'users', 'CREATE TABLE aido.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'users', 'email', 'ALTER TABLE aido.users ADD COLUMN email text NOT NULL'),
+	('column', 'users', 'password_hash', 'ALTER TABLE aido.users ADD COLUMN password_hash text'),
+	('column', 'users', 'name', 'ALTER TABLE aido.users ADD COLUMN name text'),
+	('column', 'users', 'external_id', 'ALTER TABLE aido.users ADD COLUMN external_id text'),
+	('column', 'users', 'created_at', 'ALTER TABLE aido.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'users', 'updated_at', 'ALTER TABLE aido.users ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'users', 'users_email_key', 'ALTER TABLE aido.users ADD CONSTRAINT users_email_key UNIQUE (email)'),
+	('constraint', 'users', 'users_external_id_key', 'ALTER TABLE aido.users ADD CONSTRAINT users_external_id_key UNIQUE (external_id)'),
+	('constraint', 'users', 'users_email_check', $$ALTER TABLE aido.users ADD CONSTRAINT users_email_check CHECK (char_length(email) BETWEEN 3 AND 255 AND email = lower(btrim(email)) AND position('@' in email) > 1)$$),
+	('constraint', 'users', 'users_name_check', 'ALTER TABLE aido.users ADD CONSTRAINT users_name_check CHECK (name IS NULL OR char_length(name) <= 100)'),
+	('constraint', 'users', 'users_external_id_check', 'ALTER TABLE aido.users ADD CONSTRAINT users_external_id_check CHECK (external_id IS NULL OR char_length(external_id) BETWEEN 1 AND 255)'),
+
+	('table', 'sessions', 'sessions', 'CREATE TABLE aido.sessions (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'sessions', 'user_id', 'ALTER TABLE aido.sessions ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'sessions', 'expires_at', 'ALTER TABLE aido.sessions ADD COLUMN expires_at timestamptz NOT NULL'),
+	('column', 'sessions', 'revoked_at', 'ALTER TABLE aido.sessions ADD COLUMN revoked_at timestamptz'),
+	('column', 'sessions', 'user_agent', 'ALTER TABLE aido.sessions ADD COLUMN user_agent text'),
+	('column', 'sessions', 'last_seen_at', 'ALTER TABLE aido.sessions ADD COLUMN last_seen_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'sessions', 'created_at', 'ALTER TABLE aido.sessions ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'sessions', 'updated_at', 'ALTER TABLE aido.sessions ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'sessions', 'sessions_user_id_fkey', 'ALTER TABLE aido.sessions ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('index', 'sessions', 'sessions_user_id_idx', 'CREATE INDEX sessions_user_id_idx ON aido.sessions (user_id)'),
+
+	('table', 'tasks', 'tasks', 'CREATE TABLE aido.tasks (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'tasks', 'user_id', 'ALTER TABLE aido.tasks ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'tasks', 'title', 'ALTER TABLE aido.tasks ADD COLUMN title text NOT NULL'),
+	('column', 'tasks', 'description', 'ALTER TABLE aido.tasks ADD COLUMN description text'),
+	('column', 'tasks', 'completed', 'ALTER TABLE aido.tasks ADD COLUMN completed boolean NOT NULL DEFAULT false'),
+	('column', 'tasks', 'completed_at', 'ALTER TABLE aido.tasks ADD COLUMN completed_at timestamptz'),
+	('column', 'tasks', 'priority', $$ALTER TABLE aido.tasks ADD COLUMN priority text NOT NULL DEFAULT 'medium'$$),
+	('column', 'tasks', 'tags', $$ALTER TABLE aido.tasks ADD COLUMN tags text[] NOT NULL DEFAULT '{}'$$),
+	('column', 'tasks', 'due_date', 'ALTER TABLE aido.tasks ADD COLUMN due_date timestamptz'),
+	('column', 'tasks', 'recurring', 'ALTER TABLE aido.tasks ADD COLUMN recurring boolean NOT NULL DEFAULT false'),
+	('column', 'tasks', 'recurring_pattern', 'ALTER TABLE aido.tasks ADD COLUMN recurring_pattern text'),
+	('column', 'tasks', 'next_occurrence_id', 'ALTER TABLE aido.tasks ADD COLUMN next_occurrence_id uuid'),
+	('column', 'tasks', 'created_at', 'ALTER TABLE aido.tasks ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'tasks', 'updated_at', 'ALTER TABLE aido.tasks ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'tasks', 'tasks_user_id_fkey', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('constraint', 'tasks', 'tasks_next_occurrence_id_fkey', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_next_occurrence_id_fkey FOREIGN KEY (next_occurrence_id) REFERENCES aido.tasks (id) ON DELETE SET NULL'),
+	('constraint', 'tasks', 'tasks_title_check', $$ALTER TABLE aido.tasks ADD CONSTRAINT tasks_title_check CHECK (char_length(title) BETWEEN 1 AND 200)$$),
+	('constraint', 'tasks', 'tasks_description_check', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_description_check CHECK (description IS NULL OR char_length(description) <= 1000)'),
+	('constraint', 'tasks', 'tasks_priority_check', $$ALTER TABLE aido.tasks ADD CONSTRAINT tasks_priority_check CHECK (priority IN ('low', 'medium', 'high'))$$),
+	('constraint', 'tasks', 'tasks_tags_check', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_tags_check CHECK (cardinality(tags) <= 20 AND array_position(tags, NULL) IS NULL)'),
+	('constraint', 'tasks', 'tasks_recurring_check', $$ALTER TABLE aido.tasks ADD CONSTRAINT tasks_recurring_check CHECK (CASE WHEN recurring THEN recurring_pattern IN ('daily', 'weekly', 'monthly') ELSE recurring_pattern IS NULL END)$$),
+	('constraint', 'tasks', 'tasks_completed_check', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_completed_check CHECK (completed = (completed_at IS NOT NULL))'),
+	('index', 'tasks', 'tasks_user_created_idx', 'CREATE INDEX tasks_user_created_idx ON aido.tasks (user_id, created_at, id)'),
+	('index', 'tasks', 'tasks_user_completed_idx', 'CREATE INDEX tasks_user_completed_idx ON aido.tasks (user_id, completed, created_at, id)'),
+	('index', 'tasks', 'tasks_user_due_idx', $$CREATE INDEX tasks_user_due_idx ON aido.tasks (user_id, (coalesce(due_date, 'infinity'::timestamptz)), created_at, id)$$),
+	('index', 'tasks', 'tasks_user_priority_idx', $$CREATE INDEX tasks_user_priority_idx ON aido.tasks (user_id, (CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END), created_at, id)$$),
+	('index', 'tasks', 'tasks_user_title_idx', 'CREATE INDEX tasks_user_title_idx ON aido.tasks (user_id, lower(title), created_at, id)'),
+	('index', 'tasks', 'tasks_next_occurrence_idx', 'CREATE INDEX tasks_next_occurrence_idx ON aido.tasks (next_occurrence_id) WHERE next_occurrence_id IS NOT NULL'),
+
+	('table', 'conversations', 'conversations', 'CREATE TABLE aido.conversations (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'conversations', 'user_id', 'ALTER TABLE aido.conversations ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'conversations', 'title', 'ALTER TABLE aido.conversations ADD COLUMN title text'),
+	('column', 'conversations', 'created_at', 'ALTER TABLE aido.conversations ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'conversations', 'updated_at', 'ALTER TABLE aido.conversations ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'conversations', 'conversations_user_id_fkey', 'ALTER TABLE aido.conversations ADD CONSTRAINT conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('constraint', 'conversations', 'conversations_title_check', 'ALTER TABLE aido.conversations ADD CONSTRAINT conversations_title_check CHECK (title IS NULL OR char_length(title) <= 200)'),
+	('index', 'conversations', 'conversations_user_created_idx', 'CREATE INDEX conversations_user_created_idx ON aido.conversations (user_id, created_at, id)'),
+
+	('table', 'messages', 'messages', 'CREATE TABLE aido.messages (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'messages', 'conversation_id', 'ALTER TABLE aido.messages ADD COLUMN conversation_id uuid NOT NULL'),
+	('column', 'messages', 'user_id', 'ALTER TABLE aido.messages ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'messages', 'role', 'ALTER TABLE aido.messages ADD COLUMN role text NOT NULL'),
+	('column', 'messages', 'content', 'ALTER TABLE aido.messages ADD COLUMN content text NOT NULL'),
+	('column', 'messages', 'created_at', 'ALTER TABLE aido.messages ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'messages', 'updated_at', 'ALTER TABLE aido.messages ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'messages', 'messages_conversation_id_fkey', 'ALTER TABLE aido.messages ADD CONSTRAINT messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES aido.conversations (id) ON DELETE CASCADE'),
+	('constraint', 'messages', 'messages_user_id_fkey', 'ALTER TABLE aido.messages ADD CONSTRAINT messages_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('constraint', 'messages', 'messages_role_check', $$ALTER TABLE aido.messages ADD CONSTRAINT messages_role_check CHECK (role IN ('user', 'assistant', 'system', 'tool'))$$),
+	('constraint', 'messages', 'messages_content_check', 'ALTER TABLE aido.messages ADD CONSTRAINT messages_content_check CHECK (char_length(content) BETWEEN 1 AND 32000)'),
+	('index', 'messages', 'messages_conversation_created_idx', 'CREATE INDEX messages_conversation_created_idx ON aido.messages (conversation_id, created_at, id)'),
+	('index', 'messages', 'messages_user_id_idx', 'CREATE INDEX messages_user_id_idx ON aido.messages (user_id)'),
+
+	('trigger', 'users', 'users_normalize', 'CREATE TRIGGER users_normalize BEFORE INSERT OR UPDATE ON aido.users FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_users_normalize()'),
+	('trigger', 'sessions', 'sessions_touch', 'CREATE TRIGGER sessions_touch BEFORE UPDATE ON aido.sessions FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
+	('trigger', 'tasks', 'tasks_guard', 'CREATE TRIGGER tasks_guard BEFORE INSERT OR UPDATE ON aido.tasks FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_tasks_guard()'),
+	('trigger', 'conversations', 'conversations_touch', 'CREATE TRIGGER conversations_touch BEFORE UPDATE ON aido.conversations FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
+	('trigger', 'messages', 'messages_touch', 'CREATE TRIGGER messages_touch BEFORE UPDATE ON aido.messages FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()')
+	) AS o(kind, tbl, name, ddl)
+$objects$;
+
+/* Is one object of _aido_schema_objects() present?  Returns a detail too. */
+CREATE FUNCTION _aido_object_present(kind text, tbl text, name text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT CASE kind
+		WHEN 'schema' THEN EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = name)
+		WHEN 'table' THEN pg_catalog.to_regclass(pg_catalog.format('aido.%I', name)) IS NOT NULL
+		WHEN 'index' THEN pg_catalog.to_regclass(pg_catalog.format('aido.%I', name)) IS NOT NULL
+		WHEN 'column' THEN EXISTS (
+			SELECT 1 FROM pg_catalog.pg_attribute
+			WHERE attrelid = pg_catalog.to_regclass(pg_catalog.format('aido.%I', tbl))
+			  AND attname = name AND NOT attisdropped)
+		WHEN 'constraint' THEN EXISTS (
+			SELECT 1 FROM pg_catalog.pg_constraint
+			WHERE conrelid = pg_catalog.to_regclass(pg_catalog.format('aido.%I', tbl))
+			  AND conname = name)
+		WHEN 'trigger' THEN EXISTS (
+			SELECT 1 FROM pg_catalog.pg_trigger
+			WHERE tgrelid = pg_catalog.to_regclass(pg_catalog.format('aido.%I', tbl))
+			  AND tgname = name AND NOT tgisinternal)
+	END
+$$;
+
+/*
+ * Trigger functions.  They run with the privileges of whoever writes the
+ * row, so a DBA's direct INSERT meets exactly the rules the API meets.
+ */
+CREATE FUNCTION _aido_touch()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	NEW.created_at := OLD.created_at;
+	NEW.updated_at := clock_timestamp();
+	RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION _aido_users_normalize()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	NEW.email := lower(@extschema@._aido_trim(NEW.email));
+	NEW.name := nullif(@extschema@._aido_trim(NEW.name), '');
+	IF TG_OP = 'UPDATE' THEN
+		NEW.created_at := OLD.created_at;
+		NEW.updated_at := clock_timestamp();
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+/*
+ * The tasks guard: validates the row with the same C validator the API
+ * uses, normalises it, keeps completed_at and updated_at honest, and
+ * creates the next occurrence of a recurring task exactly once: the link
+ * next_occurrence_id survives un-completing, so re-completing finds it set.
+ */
+CREATE FUNCTION _aido_tasks_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	errors jsonb;
+	now_ts timestamptz := clock_timestamp();
+	next_due timestamptz;
+	step interval;
+BEGIN
+	errors := @extschema@.aido_validate_task(
+		to_jsonb(NEW) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
+							  'completed_at', 'next_occurrence_id'],
+		false);
+	IF errors <> '[]'::jsonb THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'check_violation',
+			MESSAGE = 'task is invalid',
+			DETAIL = errors::text,
+			HINT = 'each element names a field, a code and what to change';
+	END IF;
+
+	NEW.title := @extschema@._aido_trim(NEW.title);
+	NEW.tags := @extschema@._aido_normalize_tags(NEW.tags);
+
+	IF TG_OP = 'UPDATE' THEN
+		NEW.created_at := OLD.created_at;
+		NEW.updated_at := now_ts;
+		IF NEW.completed AND OLD.completed THEN
+			NEW.completed_at := OLD.completed_at;
+		END IF;
+	END IF;
+
+	IF NOT NEW.completed THEN
+		NEW.completed_at := NULL;
+	ELSIF TG_OP = 'INSERT' OR NOT OLD.completed THEN
+		NEW.completed_at := now_ts;
+
+		IF NEW.recurring AND NEW.next_occurrence_id IS NULL THEN
+			step := CASE NEW.recurring_pattern
+				WHEN 'daily' THEN interval '1 day'
+				WHEN 'weekly' THEN interval '7 days'
+				WHEN 'monthly' THEN interval '1 month'
+			END;
+			/* advance in UTC, so the session's time zone cannot shift it */
+			next_due := ((coalesce(NEW.due_date, now_ts) AT TIME ZONE 'UTC') + step)
+				AT TIME ZONE 'UTC';
+			INSERT INTO aido.tasks (user_id, title, description, completed,
+									priority, tags, due_date, recurring,
+									recurring_pattern)
+			VALUES (NEW.user_id, NEW.title, NEW.description, false,
+					NEW.priority, NEW.tags, next_due, true,
+					NEW.recurring_pattern)
+			RETURNING id INTO NEW.next_occurrence_id;
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+/*
+ * Bootstrap and schema status.
+ */
+CREATE FUNCTION aido_bootstrap()
+RETURNS SETOF text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	o record;
+BEGIN
+	/* one bootstrap at a time: two gateways starting together must not race */
+	PERFORM pg_advisory_xact_lock(hashtext('aido_bootstrap'));
+
+	FOR o IN SELECT * FROM @extschema@._aido_schema_objects() ORDER BY ord LOOP
+		IF NOT @extschema@._aido_object_present(o.kind, o.tbl, o.name) THEN
+			EXECUTE o.ddl;
+			RETURN NEXT format('created %s %s', o.kind,
+							   CASE WHEN o.kind IN ('schema', 'table')
+									THEN o.name
+									ELSE o.tbl || '.' || o.name END);
+		END IF;
+	END LOOP;
+
+	/* privileges are (re)granted every time: GRANT is idempotent */
+	GRANT USAGE ON SCHEMA aido TO aido_admin;
+	GRANT ALL ON ALL TABLES IN SCHEMA aido TO aido_admin;
+	RETURN;
+END
+$$;
+
+CREATE FUNCTION aido_schema_status()
+RETURNS TABLE (kind text, name text, present boolean, detail text)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+	SELECT o.kind,
+		   CASE WHEN o.kind IN ('schema', 'table') THEN o.name
+				ELSE o.tbl || '.' || o.name END,
+		   p.present,
+		   CASE WHEN p.present THEN 'present'
+				ELSE 'missing: SELECT aido_bootstrap() creates it' END
+	FROM @extschema@._aido_schema_objects() AS o,
+		 LATERAL (SELECT @extschema@._aido_object_present(o.kind, o.tbl, o.name) AS present) AS p
+	ORDER BY o.ord
+$$;
+
+ALTER FUNCTION aido_health()
+	SECURITY DEFINER
+	SET search_path = pg_catalog, @extschema@, pg_temp;
+
+/*
+ * Internal helpers of the API functions.  They are not SECURITY DEFINER:
+ * they run inside the API functions, whose search_path is pinned.
+ */
+
+/* 22023 naming a query parameter: the gateway answers 400. */
+CREATE FUNCTION _aido_bad_param(param text, rule text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION USING
+		ERRCODE = 'invalid_parameter_value',
+		MESSAGE = format('invalid query parameter "%s": %s', param, rule),
+		HINT = 'correct or remove the parameter';
+END
+$$;
+
+/* A query parameter as text; NULL when absent; 22023 when empty or odd. */
+CREATE FUNCTION _aido_param(params jsonb, param text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v jsonb := params -> param;
+BEGIN
+	IF v IS NULL THEN
+		RETURN NULL;
+	ELSIF jsonb_typeof(v) = 'number' THEN
+		RETURN v #>> '{}';
+	ELSIF jsonb_typeof(v) <> 'string' THEN
+		PERFORM _aido_bad_param(param, 'must be a single value');
+	ELSIF v #>> '{}' = '' THEN
+		PERFORM _aido_bad_param(param, 'must not be empty');
+	END IF;
+	RETURN v #>> '{}';
+END
+$$;
+
+CREATE FUNCTION _aido_param_limit(params jsonb, default_limit integer)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v text := _aido_param(params, 'limit');
+BEGIN
+	IF v IS NULL THEN
+		RETURN default_limit;
+	ELSIF v !~ '^[0-9]{1,4}$' OR v::integer NOT BETWEEN 1 AND 100 THEN
+		PERFORM _aido_bad_param('limit', 'must be an integer from 1 to 100');
+	END IF;
+	RETURN v::integer;
+END
+$$;
+
+/* An RFC 3339 date-time with an offset, as the task validator wants it. */
+CREATE FUNCTION _aido_param_time(params jsonb, param text)
+RETURNS timestamptz
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v text := _aido_param(params, param);
+	verdict jsonb;
+BEGIN
+	IF v IS NULL THEN
+		RETURN NULL;
+	END IF;
+	verdict := aido_validate_task(jsonb_build_object('due_date', v), true);
+	IF verdict <> '[]'::jsonb THEN
+		PERFORM _aido_bad_param(param,
+			'must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z');
+	END IF;
+	RETURN v::timestamptz;
+END
+$$;
+
+/*
+ * A cursor is base64url of a JSON array [sort, key, created_at, id] naming
+ * the last item of a page.  Anything else is 22023 on "cursor".
+ */
+CREATE FUNCTION _aido_cursor_encode(sort text, sort_key text, created_at timestamptz, id uuid)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT _aido_b64url_encode(jsonb_build_array(sort, sort_key, created_at::text, id)::text) $$;
+
+CREATE FUNCTION _aido_cursor_decode(cursor text, sort text,
+									OUT sort_key text, OUT created_at timestamptz, OUT id uuid)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	c jsonb;
+BEGIN
+	BEGIN
+		c := _aido_b64url_decode(cursor)::jsonb;
+		IF jsonb_typeof(c) <> 'array' OR jsonb_array_length(c) <> 4
+			OR c ->> 0 IS DISTINCT FROM sort THEN
+			RAISE EXCEPTION 'foreign cursor';
+		END IF;
+		sort_key := c ->> 1;
+		created_at := (c ->> 2)::timestamptz;
+		id := (c ->> 3)::uuid;
+		IF created_at IS NULL OR id IS NULL THEN
+			RAISE EXCEPTION 'incomplete cursor';
+		END IF;
+		/* the key must be of the sort's type */
+		CASE sort
+			WHEN 'due_date', '-due_date' THEN PERFORM sort_key::timestamptz;
+			WHEN 'priority', '-priority' THEN PERFORM sort_key::integer;
+			ELSE NULL;
+		END CASE;
+	EXCEPTION WHEN OTHERS THEN
+		PERFORM _aido_bad_param('cursor',
+			'is not a cursor this server issued for this sort; start again without it');
+	END;
+END
+$$;
+
+/* 28000 unless session_id is a live session of user_id (NULL: trusted). */
+CREATE FUNCTION _aido_check_session(p_user uuid, p_session uuid)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	seen timestamptz;
+BEGIN
+	IF p_session IS NULL THEN
+		IF p_user IS NULL OR NOT EXISTS (SELECT 1 FROM aido.users u WHERE u.id = p_user) THEN
+			RAISE EXCEPTION USING
+				ERRCODE = 'no_data_found',
+				MESSAGE = 'user not found';
+		END IF;
+		RETURN;
+	END IF;
+	SELECT s.last_seen_at INTO seen
+	FROM aido.sessions s
+	WHERE s.id = p_session AND s.user_id = p_user
+	  AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp();
+	IF NOT FOUND THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_authorization_specification',
+			MESSAGE = 'session is not valid',
+			DETAIL = 'the session is unknown, expired or signed out',
+			HINT = 'sign in again';
+	END IF;
+	/* a write at most every five minutes, not on every read */
+	IF seen < clock_timestamp() - interval '5 minutes' THEN
+		UPDATE aido.sessions s SET last_seen_at = clock_timestamp() WHERE s.id = p_session;
+	END IF;
+END
+$$;
+
+CREATE FUNCTION _aido_raise_invalid(message text, errors jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF errors IS NOT NULL AND errors <> '[]'::jsonb THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'check_violation',
+			MESSAGE = message,
+			DETAIL = errors::text,
+			HINT = 'each element names a field, a code and what to change';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION _aido_not_found(what text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION USING
+		ERRCODE = 'no_data_found',
+		MESSAGE = what || ' not found',
+		HINT = 'it does not exist, or it belongs to another user';
+END
+$$;
+
+CREATE FUNCTION _aido_error(field text, code text, message text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT jsonb_build_object('field', field, 'code', code, 'message', message) $$;
+
+/* A text field of a JSON body: the errors it has, as a jsonb array. */
+CREATE FUNCTION _aido_text_field_errors(body jsonb, field text, required boolean,
+										min_len integer, max_len integer)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	v jsonb := body -> field;
+	s text;
+BEGIN
+	IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+		IF required THEN
+			RETURN jsonb_build_array(_aido_error(field, 'required', field || ' is required'));
+		END IF;
+		RETURN '[]';
+	ELSIF jsonb_typeof(v) <> 'string' THEN
+		RETURN jsonb_build_array(_aido_error(field, 'wrong_type', field || ' must be a string'));
+	END IF;
+	s := v #>> '{}';
+	IF min_len > 0 AND _aido_trim(s) = '' THEN
+		RETURN jsonb_build_array(_aido_error(field, 'blank', field || ' must not be blank'));
+	ELSIF char_length(s) < min_len THEN
+		RETURN jsonb_build_array(_aido_error(field, 'too_short',
+			format('%s must be at least %s characters', field, min_len)));
+	ELSIF char_length(s) > max_len THEN
+		RETURN jsonb_build_array(_aido_error(field, 'too_long',
+			format('%s must be at most %s characters', field, max_len)));
+	END IF;
+	RETURN '[]';
+END
+$$;
+
+CREATE FUNCTION _aido_unknown_field_errors(body jsonb, allowed text[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT coalesce(jsonb_agg(_aido_error(k, 'unknown_field',
+										  format('unknown field "%s"', k))), '[]')
+	FROM jsonb_object_keys(body) AS k
+	WHERE k <> ALL (allowed)
+$$;
+
+CREATE FUNCTION _aido_not_object_error(what text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT jsonb_build_array(_aido_error(NULL, 'wrong_type', what || ' must be a JSON object')) $$;
+
+/*
+ * Accounts and sessions.
+ */
+CREATE FUNCTION _aido_user_json(id uuid, email text, name text, created_at timestamptz)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$ SELECT jsonb_build_object('id', id, 'email', email, 'name', name, 'created_at', created_at) $$;
+
+CREATE FUNCTION _aido_open_session(p_user jsonb, ttl_seconds integer, user_agent text)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	sid uuid;
+	expires timestamptz;
+BEGIN
+	IF ttl_seconds IS NULL OR ttl_seconds NOT BETWEEN 60 AND 31536000 THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_parameter_value',
+			MESSAGE = 'ttl_seconds must be from 60 to 31536000';
+	END IF;
+	INSERT INTO aido.sessions (user_id, expires_at, user_agent)
+	VALUES ((p_user ->> 'id')::uuid,
+			clock_timestamp() + make_interval(secs => ttl_seconds),
+			left(user_agent, 512))
+	RETURNING id, expires_at INTO sid, expires;
+	RETURN jsonb_build_object(
+		'user', p_user,
+		'session_id', sid,
+		'expires_at', expires,
+		'expires_epoch', floor(extract(epoch FROM expires))::bigint);
+END
+$$;
+
+CREATE FUNCTION aido_signup(credentials jsonb, ttl_seconds integer DEFAULT 86400,
+							user_agent text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	errors jsonb;
+	v_email text;
+	u record;
+BEGIN
+	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
+		PERFORM _aido_raise_invalid('signup is invalid', _aido_not_object_error('body'));
+	END IF;
+	errors := _aido_text_field_errors(credentials, 'email', true, 1, 255)
+		|| _aido_text_field_errors(credentials, 'password', true, 8, 128)
+		|| _aido_text_field_errors(credentials, 'name', false, 0, 100);
+	v_email := lower(_aido_trim(credentials ->> 'email'));
+	IF NOT errors @> '[{"field": "email"}]'
+		AND v_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:].]+$' THEN
+		errors := _aido_error('email', 'invalid_email',
+							  'email must be an address like name@example.com') || errors;
+	END IF;
+	PERFORM _aido_raise_invalid('signup is invalid', errors);
+
+	IF EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email) THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'unique_violation',
+			MESSAGE = 'email is already registered',
+			HINT = 'sign in instead';
+	END IF;
+	BEGIN
+		INSERT INTO aido.users (email, password_hash, name)
+		VALUES (v_email, aido_hash_password(credentials ->> 'password'),
+				credentials ->> 'name')
+		RETURNING id, email, name, created_at INTO u;
+	EXCEPTION WHEN unique_violation THEN
+		/* lost a race with a concurrent signup of the same email */
+		RAISE EXCEPTION USING
+			ERRCODE = 'unique_violation',
+			MESSAGE = 'email is already registered',
+			HINT = 'sign in instead';
+	END;
+	RETURN _aido_open_session(_aido_user_json(u.id, u.email, u.name, u.created_at),
+							  ttl_seconds, user_agent);
+END
+$$;
+
+CREATE FUNCTION aido_login(credentials jsonb, ttl_seconds integer DEFAULT 86400,
+						   user_agent text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	errors jsonb;
+	pw text;
+	u record;
+	ok boolean;
+BEGIN
+	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
+		PERFORM _aido_raise_invalid('login is invalid', _aido_not_object_error('body'));
+	END IF;
+	errors := _aido_text_field_errors(credentials, 'email', true, 0, 100000)
+		|| _aido_text_field_errors(credentials, 'password', true, 0, 100000);
+	PERFORM _aido_raise_invalid('login is invalid', errors);
+	pw := credentials ->> 'password';
+
+	IF pw <> '' AND octet_length(pw) <= 1024 THEN
+		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO u
+		FROM aido.users x
+		WHERE x.email = lower(_aido_trim(credentials ->> 'email'));
+		IF FOUND AND u.password_hash IS NOT NULL THEN
+			ok := aido_verify_password(pw, u.password_hash);
+		ELSE
+			/* the same argon2id work as a verify, so timing says nothing */
+			PERFORM aido_hash_password(pw);
+			ok := false;
+		END IF;
+	END IF;
+	IF NOT coalesce(ok, false) THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_password',
+			MESSAGE = 'invalid email or password';
+	END IF;
+
+	IF aido_password_needs_rehash(u.password_hash) THEN
+		UPDATE aido.users x SET password_hash = aido_hash_password(pw) WHERE x.id = u.id;
+	END IF;
+	RETURN _aido_open_session(_aido_user_json(u.id, u.email, u.name, u.created_at),
+							  ttl_seconds, user_agent);
+END
+$$;
+
+CREATE FUNCTION aido_logout(user_id uuid, session_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+BEGIN
+	UPDATE aido.sessions s SET revoked_at = clock_timestamp()
+	WHERE s.id = $2 AND s.user_id = $1
+	  AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp();
+	IF NOT FOUND THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_authorization_specification',
+			MESSAGE = 'session is not valid',
+			DETAIL = 'the session is unknown, expired or already signed out',
+			HINT = 'sign in again';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION aido_session_user(user_id uuid, session_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	u record;
+BEGIN
+	IF $2 IS NULL THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_authorization_specification',
+			MESSAGE = 'session is not valid',
+			HINT = 'sign in again';
+	END IF;
+	PERFORM _aido_check_session($1, $2);
+	SELECT x.id, x.email, x.name, x.created_at INTO u FROM aido.users x WHERE x.id = $1;
+	RETURN _aido_user_json(u.id, u.email, u.name, u.created_at);
+END
+$$;
+
+/*
+ * Tasks.  A task's JSON is its row: the columns are the fields of API.md.
+ */
+CREATE FUNCTION aido_task_create(user_id uuid, task jsonb, session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	t record;
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task($2, false));
+	INSERT INTO aido.tasks AS x (user_id, title, description, completed, priority,
+								 tags, due_date, recurring, recurring_pattern)
+	VALUES ($1,
+			$2 ->> 'title',
+			$2 ->> 'description',
+			coalesce(($2 ->> 'completed')::boolean, false),
+			coalesce($2 ->> 'priority', 'medium'),
+			coalesce(ARRAY(SELECT jsonb_array_elements_text($2 -> 'tags')), '{}'),
+			($2 ->> 'due_date')::timestamptz,
+			coalesce(($2 ->> 'recurring')::boolean, false),
+			$2 ->> 'recurring_pattern')
+	RETURNING x.* INTO t;
+	RETURN to_jsonb(t);
+END
+$$;
+
+CREATE FUNCTION aido_task_get(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	j jsonb;
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	SELECT to_jsonb(x) INTO j FROM aido.tasks x WHERE x.id = $2 AND x.user_id = $1;
+	IF j IS NULL THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN j;
+END
+$$;
+
+/*
+ * PATCH: only the fields present change.  Turning recurring off clears the
+ * pattern with it; anything else inconsistent is left for the guard to name.
+ */
+CREATE FUNCTION aido_task_update(user_id uuid, task_id uuid, patch jsonb,
+								 session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	p jsonb := $3;
+	t record;
+BEGIN
+	PERFORM _aido_check_session($1, $4);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(p, true));
+	IF p = '{}'::jsonb THEN
+		RETURN aido_task_get($1, $2);
+	END IF;
+	UPDATE aido.tasks AS x SET
+		title = CASE WHEN p ? 'title' THEN p ->> 'title' ELSE x.title END,
+		description = CASE WHEN p ? 'description' THEN p ->> 'description' ELSE x.description END,
+		completed = CASE WHEN p ? 'completed' THEN (p ->> 'completed')::boolean ELSE x.completed END,
+		priority = CASE WHEN p ? 'priority' THEN p ->> 'priority' ELSE x.priority END,
+		tags = CASE WHEN p ? 'tags'
+					THEN ARRAY(SELECT jsonb_array_elements_text(p -> 'tags'))
+					ELSE x.tags END,
+		due_date = CASE WHEN p ? 'due_date' THEN (p ->> 'due_date')::timestamptz ELSE x.due_date END,
+		recurring = CASE WHEN p ? 'recurring' THEN (p ->> 'recurring')::boolean ELSE x.recurring END,
+		recurring_pattern = CASE
+			WHEN p ? 'recurring_pattern' THEN p ->> 'recurring_pattern'
+			WHEN p ? 'recurring' AND NOT (p ->> 'recurring')::boolean THEN NULL
+			ELSE x.recurring_pattern END
+	WHERE x.id = $2 AND x.user_id = $1
+	RETURNING x.* INTO t;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN to_jsonb(t);
+END
+$$;
+
+/* PUT: every editable field is set; absent ones take their defaults. */
+CREATE FUNCTION aido_task_replace(user_id uuid, task_id uuid, task jsonb,
+								  session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	p jsonb := $3;
+	t record;
+BEGIN
+	PERFORM _aido_check_session($1, $4);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(p, false));
+	UPDATE aido.tasks AS x SET
+		title = p ->> 'title',
+		description = p ->> 'description',
+		completed = coalesce((p ->> 'completed')::boolean, false),
+		priority = coalesce(p ->> 'priority', 'medium'),
+		tags = coalesce(ARRAY(SELECT jsonb_array_elements_text(p -> 'tags')), '{}'),
+		due_date = (p ->> 'due_date')::timestamptz,
+		recurring = coalesce((p ->> 'recurring')::boolean, false),
+		recurring_pattern = p ->> 'recurring_pattern'
+	WHERE x.id = $2 AND x.user_id = $1
+	RETURNING x.* INTO t;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN to_jsonb(t);
+END
+$$;
+
+CREATE FUNCTION aido_task_toggle(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	t record;
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	UPDATE aido.tasks AS x SET completed = NOT x.completed
+	WHERE x.id = $2 AND x.user_id = $1
+	RETURNING x.* INTO t;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN to_jsonb(t);
+END
+$$;
+
+CREATE FUNCTION aido_task_delete(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	DELETE FROM aido.tasks x WHERE x.id = $2 AND x.user_id = $1;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+END
+$$;
+
+/*
+ * The task list: filters, eight sorts, keyset pagination.  Each sort has an
+ * index (user_id, key, created_at, id), and the cursor compares the row
+ * (key, created_at, id) so that the order is total and no item is skipped
+ * or repeated, whatever ties there are.  The SQL is assembled from fixed
+ * fragments; every value is bound, never pasted.
+ */
+CREATE FUNCTION aido_task_list(user_id uuid, params jsonb DEFAULT '{}',
+							   session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+	p jsonb := coalesce($2, '{}');
+	v_status text;
+	v_priority text;
+	v_tag text;
+	v_q text;
+	v_before timestamptz;
+	v_after timestamptz;
+	v_sort text;
+	v_limit integer;
+	v_cursor text;
+	c_key text;
+	c_created timestamptz;
+	c_id uuid;
+	dir text;
+	cmp text;
+	key text;
+	keytype text;
+	sql text;
+	r record;
+	n integer := 0;
+	items jsonb[] := '{}';
+	last_k text;
+	last_c timestamptz;
+	last_i uuid;
+	more boolean := false;
+BEGIN
+	/* a dead session is 401 whatever else is wrong with the request */
+	PERFORM _aido_check_session($1, $3);
+	IF jsonb_typeof(p) <> 'object' THEN
+		PERFORM _aido_bad_param('params', 'must be a JSON object');
+	END IF;
+	v_status := coalesce(_aido_param(p, 'status'), 'all');
+	v_priority := _aido_param(p, 'priority');
+	v_tag := lower(_aido_trim(_aido_param(p, 'tag')));
+	v_q := lower(_aido_param(p, 'q'));
+	v_before := _aido_param_time(p, 'due_before');
+	v_after := _aido_param_time(p, 'due_after');
+	v_sort := coalesce(_aido_param(p, 'sort'), '-created_at');
+	v_limit := _aido_param_limit(p, 50);
+	v_cursor := _aido_param(p, 'cursor');
+	IF v_status NOT IN ('all', 'pending', 'completed') THEN
+		PERFORM _aido_bad_param('status', 'must be one of all, pending, completed');
+	END IF;
+	IF v_priority NOT IN ('low', 'medium', 'high') THEN
+		PERFORM _aido_bad_param('priority', 'must be one of low, medium, high');
+	END IF;
+	IF v_tag = '' THEN
+		PERFORM _aido_bad_param('tag', 'must not be blank');
+	END IF;
+	IF char_length(v_q) > 200 THEN
+		PERFORM _aido_bad_param('q', 'must be at most 200 characters');
+	END IF;
+	IF v_sort NOT IN ('created_at', '-created_at', 'due_date', '-due_date',
+					  'priority', '-priority', 'title', '-title') THEN
+		PERFORM _aido_bad_param('sort',
+			'must be one of created_at, -created_at, due_date, -due_date, priority, -priority, title, -title');
+	END IF;
+	IF v_cursor IS NOT NULL THEN
+		SELECT d.sort_key, d.created_at, d.id INTO c_key, c_created, c_id
+		FROM _aido_cursor_decode(v_cursor, v_sort) AS d;
+	END IF;
+
+	dir := CASE WHEN v_sort LIKE '-%' THEN 'DESC' ELSE 'ASC' END;
+	cmp := CASE dir WHEN 'DESC' THEN '<' ELSE '>' END;
+	CASE ltrim(v_sort, '-')
+		WHEN 'due_date' THEN
+			key := $k$coalesce(t.due_date, 'infinity'::timestamptz)$k$;
+			keytype := 'timestamptz';
+		WHEN 'priority' THEN
+			key := $k$(CASE t.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END)$k$;
+			keytype := 'integer';
+		WHEN 'title' THEN
+			key := 'lower(t.title)';
+			keytype := 'text';
+		ELSE
+			key := NULL;
+	END CASE;
+
+	sql := 'SELECT to_jsonb(t) AS j, ' || coalesce(key || '::text', 'NULL::text')
+		|| ' AS k, t.created_at AS c, t.id AS i FROM aido.tasks t WHERE t.user_id = $1';
+	IF v_status <> 'all' THEN
+		sql := sql || ' AND t.completed = $2';
+	END IF;
+	IF v_priority IS NOT NULL THEN
+		sql := sql || ' AND t.priority = $3';
+	END IF;
+	IF v_tag IS NOT NULL THEN
+		sql := sql || ' AND t.tags @> ARRAY[$4]';
+	END IF;
+	IF v_q IS NOT NULL THEN
+		sql := sql || ' AND (strpos(lower(t.title), $5) > 0 OR strpos(lower(t.description), $5) > 0)';
+	END IF;
+	IF v_before IS NOT NULL THEN
+		sql := sql || ' AND t.due_date < $6';
+	END IF;
+	IF v_after IS NOT NULL THEN
+		sql := sql || ' AND t.due_date > $7';
+	END IF;
+	IF v_cursor IS NOT NULL THEN
+		IF key IS NULL THEN
+			sql := sql || format(' AND (t.created_at, t.id) %s ($9, $10)', cmp);
+		ELSE
+			sql := sql || format(' AND (%s, t.created_at, t.id) %s ($8::%s, $9, $10)',
+								 key, cmp, keytype);
+		END IF;
+	END IF;
+	sql := sql || ' ORDER BY ' || coalesce(key || ' ' || dir || ', ', '')
+		|| 't.created_at ' || dir || ', t.id ' || dir || ' LIMIT $11';
+
+	FOR r IN EXECUTE sql USING $1, v_status = 'completed', v_priority, v_tag, v_q,
+		v_before, v_after, c_key, c_created, c_id, v_limit + 1
+	LOOP
+		n := n + 1;
+		IF n > v_limit THEN
+			more := true;
+			EXIT;
+		END IF;
+		items := array_append(items, r.j);
+		last_k := r.k;
+		last_c := r.c;
+		last_i := r.i;
+	END LOOP;
+
+	RETURN jsonb_build_object(
+		'items', to_jsonb(items),
+		'next_cursor', CASE WHEN more
+			THEN _aido_cursor_encode(v_sort, last_k, last_c, last_i) END);
+END
+$$;
+
+/*
+ * Conversations and their messages: an assistant's history, per user.
+ */
+CREATE FUNCTION aido_conversation_create(user_id uuid, conversation jsonb DEFAULT '{}',
+										 session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	b jsonb := coalesce($2, '{}');
+	t record;
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	IF jsonb_typeof(b) <> 'object' THEN
+		PERFORM _aido_raise_invalid('conversation is invalid', _aido_not_object_error('conversation'));
+	END IF;
+	PERFORM _aido_raise_invalid('conversation is invalid',
+		_aido_text_field_errors(b, 'title', false, 0, 200)
+		|| _aido_unknown_field_errors(b, ARRAY['title']));
+	INSERT INTO aido.conversations AS x (user_id, title)
+	VALUES ($1, nullif(_aido_trim(b ->> 'title'), ''))
+	RETURNING x.* INTO t;
+	RETURN to_jsonb(t);
+END
+$$;
+
+CREATE FUNCTION aido_conversation_get(user_id uuid, conversation_id uuid,
+									  session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	j jsonb;
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	SELECT to_jsonb(x) INTO j FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1;
+	IF j IS NULL THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+	RETURN j;
+END
+$$;
+
+CREATE FUNCTION aido_conversation_delete(user_id uuid, conversation_id uuid,
+										 session_id uuid DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	DELETE FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+END
+$$;
+
+/* Newest first. */
+CREATE FUNCTION aido_conversation_list(user_id uuid, params jsonb DEFAULT '{}',
+									   session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+	p jsonb := coalesce($2, '{}');
+	v_limit integer;
+	c_created timestamptz;
+	c_id uuid;
+	items jsonb;
+	n integer;
+	last_c timestamptz;
+	last_i uuid;
+BEGIN
+	PERFORM _aido_check_session($1, $3);
+	v_limit := _aido_param_limit(p, 50);
+	IF _aido_param(p, 'cursor') IS NOT NULL THEN
+		SELECT d.created_at, d.id INTO c_created, c_id
+		FROM _aido_cursor_decode(_aido_param(p, 'cursor'), 'conversations') AS d;
+	END IF;
+	SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at DESC, x.id DESC), '[]'), count(*)
+	INTO items, n
+	FROM (SELECT * FROM aido.conversations y
+		  WHERE y.user_id = $1
+			AND (c_id IS NULL OR (y.created_at, y.id) < (c_created, c_id))
+		  ORDER BY y.created_at DESC, y.id DESC
+		  LIMIT v_limit + 1) x;
+	IF n > v_limit THEN
+		/* drop the extra row: it only told us there is a next page */
+		items := items - v_limit;
+		SELECT (e ->> 'created_at')::timestamptz, (e ->> 'id')::uuid INTO last_c, last_i
+		FROM (SELECT items -> (v_limit - 1) AS e) s;
+		RETURN jsonb_build_object('items', items, 'next_cursor',
+			_aido_cursor_encode('conversations', NULL, last_c, last_i));
+	END IF;
+	RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
+END
+$$;
+
+CREATE FUNCTION _aido_message_errors(m jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	errors jsonb;
+BEGIN
+	IF m IS NULL OR jsonb_typeof(m) <> 'object' THEN
+		RETURN _aido_not_object_error('message');
+	END IF;
+	errors := _aido_text_field_errors(m, 'role', true, 1, 20)
+		|| _aido_text_field_errors(m, 'content', true, 1, 32000)
+		|| _aido_unknown_field_errors(m, ARRAY['role', 'content']);
+	IF NOT errors @> '[{"field": "role"}]'
+		AND m ->> 'role' NOT IN ('user', 'assistant', 'system', 'tool') THEN
+		errors := _aido_error('role', 'invalid_choice',
+							  'role must be one of user, assistant, system, tool') || errors;
+	END IF;
+	RETURN errors;
+END
+$$;
+
+CREATE FUNCTION aido_message_create(user_id uuid, conversation_id uuid, message jsonb,
+									session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	t record;
+BEGIN
+	PERFORM _aido_check_session($1, $4);
+	/* the conversation must be the user's; bumping it also locks it */
+	UPDATE aido.conversations x SET updated_at = clock_timestamp()
+	WHERE x.id = $2 AND x.user_id = $1;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+	PERFORM _aido_raise_invalid('message is invalid', _aido_message_errors($3));
+	INSERT INTO aido.messages AS x (conversation_id, user_id, role, content)
+	VALUES ($2, $1, $3 ->> 'role', $3 ->> 'content')
+	RETURNING x.* INTO t;
+	RETURN to_jsonb(t);
+END
+$$;
+
+/* Oldest first, as a chat is read. */
+CREATE FUNCTION aido_message_list(user_id uuid, conversation_id uuid,
+								  params jsonb DEFAULT '{}', session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+	p jsonb := coalesce($3, '{}');
+	v_limit integer;
+	c_created timestamptz;
+	c_id uuid;
+	items jsonb;
+	n integer;
+	last_c timestamptz;
+	last_i uuid;
+BEGIN
+	PERFORM _aido_check_session($1, $4);
+	v_limit := _aido_param_limit(p, 50);
+	IF _aido_param(p, 'cursor') IS NOT NULL THEN
+		SELECT d.created_at, d.id INTO c_created, c_id
+		FROM _aido_cursor_decode(_aido_param(p, 'cursor'), 'messages') AS d;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1) THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+	SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at, x.id), '[]'), count(*)
+	INTO items, n
+	FROM (SELECT * FROM aido.messages y
+		  WHERE y.conversation_id = $2 AND y.user_id = $1
+			AND (c_id IS NULL OR (y.created_at, y.id) > (c_created, c_id))
+		  ORDER BY y.created_at, y.id
+		  LIMIT v_limit + 1) x;
+	IF n > v_limit THEN
+		items := items - v_limit;
+		SELECT (e ->> 'created_at')::timestamptz, (e ->> 'id')::uuid INTO last_c, last_i
+		FROM (SELECT items -> (v_limit - 1) AS e) s;
+		RETURN jsonb_build_object('items', items, 'next_cursor',
+			_aido_cursor_encode('messages', NULL, last_c, last_i));
+	END IF;
+	RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
+END
+$$;
+
+/*
+ * Privileges.  PUBLIC may execute nothing of aido; aido_api may execute the
+ * API and nothing else (no table privileges: the functions are SECURITY
+ * DEFINER); aido_admin may do everything, bootstrap included.
+ */
+DO $grants$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN
+		SELECT p.oid::regprocedure
+		FROM pg_catalog.pg_proc p
+		JOIN pg_catalog.pg_depend d
+		  ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+		 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+		JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'aido'
+	LOOP
+		EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+		EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO aido_admin', f);
+	END LOOP;
+END
+$grants$;
+
+GRANT aido_api TO aido_admin;
+
+GRANT EXECUTE ON FUNCTION
+	aido_schema_status(),
+	aido_health(),
+	aido_hash_password(text),
+	aido_verify_password(text, text),
+	aido_password_needs_rehash(text),
+	aido_validate_task(jsonb, boolean),
+	aido_signup(jsonb, integer, text),
+	aido_login(jsonb, integer, text),
+	aido_logout(uuid, uuid),
+	aido_session_user(uuid, uuid),
+	aido_task_create(uuid, jsonb, uuid),
+	aido_task_get(uuid, uuid, uuid),
+	aido_task_list(uuid, jsonb, uuid),
+	aido_task_update(uuid, uuid, jsonb, uuid),
+	aido_task_replace(uuid, uuid, jsonb, uuid),
+	aido_task_toggle(uuid, uuid, uuid),
+	aido_task_delete(uuid, uuid, uuid),
+	aido_conversation_create(uuid, jsonb, uuid),
+	aido_conversation_get(uuid, uuid, uuid),
+	aido_conversation_list(uuid, jsonb, uuid),
+	aido_conversation_delete(uuid, uuid, uuid),
+	aido_message_create(uuid, uuid, jsonb, uuid),
+	aido_message_list(uuid, uuid, jsonb, uuid)
+TO aido_api;
+
+/*
+ * Documentation: \df+ aido_* explains itself.
+ */
+COMMENT ON FUNCTION aido_hash_password(text) IS
+'argon2id hash of a password in PHC string form; cost from aido.password_memory_kib and aido.password_iterations';
+COMMENT ON FUNCTION aido_verify_password(text, text) IS
+'constant-time check of a password against an argon2id or legacy bcrypt ($2a$/$2b$/$2y$) hash; false for a malformed hash';
+COMMENT ON FUNCTION aido_password_needs_rehash(text) IS
+'true when a hash is bcrypt, malformed, or argon2id weaker than the current settings; aido_login then upgrades it';
+COMMENT ON FUNCTION aido_validate_task(jsonb, boolean) IS
+'the task rules: a jsonb array of {field, code, message}, [] when valid; partial => true checks a PATCH body';
+COMMENT ON FUNCTION aido_health() IS
+'health of the database and of the aido schema, as jsonb, with the time the check took';
+COMMENT ON FUNCTION aido_bootstrap() IS
+'creates the aido schema, tables, constraints, indexes and triggers that are missing; safe to run on every start; returns what it created';
+COMMENT ON FUNCTION aido_schema_status() IS
+'one row per required schema object: present or not, with what to do';
+COMMENT ON FUNCTION aido_signup(jsonb, integer, text) IS
+'creates an account from {email, password, name?} and opens a session; 23514 invalid, 23505 email taken';
+COMMENT ON FUNCTION aido_login(jsonb, integer, text) IS
+'opens a session for {email, password}; 28P01 for an unknown email or a wrong password alike, in the same time';
+COMMENT ON FUNCTION aido_logout(uuid, uuid) IS
+'revokes a session: its token is refused from then on; 28000 when it is not live';
+COMMENT ON FUNCTION aido_session_user(uuid, uuid) IS
+'the user of a live session, as {id, email, name, created_at}; 28000 otherwise';
+COMMENT ON FUNCTION aido_task_create(uuid, jsonb, uuid) IS
+'creates a task for a user from its JSON fields; 23514 with the field errors in DETAIL';
+COMMENT ON FUNCTION aido_task_get(uuid, uuid, uuid) IS
+'one task of a user; P0002 when it does not exist or is another user''s';
+COMMENT ON FUNCTION aido_task_list(uuid, jsonb, uuid) IS
+'a page of a user''s tasks: params status, priority, tag, q, due_before, due_after, sort, limit, cursor; {items, next_cursor}';
+COMMENT ON FUNCTION aido_task_update(uuid, uuid, jsonb, uuid) IS
+'changes the fields present in a patch (PATCH)';
+COMMENT ON FUNCTION aido_task_replace(uuid, uuid, jsonb, uuid) IS
+'sets every editable field; absent ones take their defaults (PUT)';
+COMMENT ON FUNCTION aido_task_toggle(uuid, uuid, uuid) IS
+'flips completed; completing a recurring task creates its next occurrence once';
+COMMENT ON FUNCTION aido_task_delete(uuid, uuid, uuid) IS
+'deletes a task of a user; P0002 when there is none';
+COMMENT ON FUNCTION aido_conversation_create(uuid, jsonb, uuid) IS
+'creates a conversation {title?} for a user';
+COMMENT ON FUNCTION aido_conversation_get(uuid, uuid, uuid) IS
+'one conversation of a user; P0002 otherwise';
+COMMENT ON FUNCTION aido_conversation_list(uuid, jsonb, uuid) IS
+'a page of a user''s conversations, newest first: params limit, cursor';
+COMMENT ON FUNCTION aido_conversation_delete(uuid, uuid, uuid) IS
+'deletes a conversation and its messages';
+COMMENT ON FUNCTION aido_message_create(uuid, uuid, jsonb, uuid) IS
+'adds {role, content} to a conversation of the user';
+COMMENT ON FUNCTION aido_message_list(uuid, uuid, jsonb, uuid) IS
+'a page of a conversation''s messages, oldest first: params limit, cursor';
