@@ -132,7 +132,7 @@ health_read_catalog(HealthCatalog *catalog)
 	{
 		char	   *query;
 
-		query = psprintf("SELECT pg_catalog.coalesce(pg_catalog.bool_and(present), false)"
+		query = psprintf("SELECT COALESCE(pg_catalog.bool_and(present), false)"
 						 " FROM %s.aido_schema_status()",
 						 quote_identifier(schema));
 		rc = SPI_execute(query, false, 1);
