@@ -1,0 +1,392 @@
+/*
+ * HS256 JSON Web Tokens, as the gateway signs them at signup and login and
+ * verifies them on every authenticated request.  Only "alg":"HS256" is
+ * accepted: "none" and every other algorithm are refused before the
+ * signature is looked at, so a token can never choose how it is checked.
+ */
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "jwt.h"
+
+#define JWT_SIG_LEN	32
+
+static int	jwt_hmac(const void *, size_t, const char *, size_t,
+		    unsigned char *);
+static json_t	*jwt_segment(const char *, size_t);
+static int	jwt_claim_uuid(json_t *, const char *, char *);
+static int	jwt_claim_time(json_t *, const char *, int64_t *);
+
+static const char	b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/*
+ * base64url without padding (RFC 7515 §2); the result is malloc'd.
+ */
+char *
+gw_b64url_encode(const void *data, size_t len)
+{
+	const unsigned char	*in = data;
+	char			*out, *p;
+	u_int32_t		 v;
+	size_t			 i;
+
+	if ((out = malloc(((len + 2) / 3) * 4 + 1)) == NULL)
+		return (NULL);
+
+	p = out;
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
+		*p++ = b64url_alphabet[(v >> 18) & 0x3f];
+		*p++ = b64url_alphabet[(v >> 12) & 0x3f];
+		*p++ = b64url_alphabet[(v >> 6) & 0x3f];
+		*p++ = b64url_alphabet[v & 0x3f];
+	}
+
+	if (len - i == 1) {
+		v = in[i] << 16;
+		*p++ = b64url_alphabet[(v >> 18) & 0x3f];
+		*p++ = b64url_alphabet[(v >> 12) & 0x3f];
+	} else if (len - i == 2) {
+		v = (in[i] << 16) | (in[i + 1] << 8);
+		*p++ = b64url_alphabet[(v >> 18) & 0x3f];
+		*p++ = b64url_alphabet[(v >> 12) & 0x3f];
+		*p++ = b64url_alphabet[(v >> 6) & 0x3f];
+	}
+
+	*p = '\0';
+	return (out);
+}
+
+/*
+ * Strict base64url decoding: no padding, no whitespace, no characters
+ * outside the alphabet, and the unused low bits of the last character
+ * must be zero, so that every byte string has exactly one encoding.
+ * Returns 0 and a malloc'd buffer (NUL-terminated for convenience).
+ */
+int
+gw_b64url_decode(const char *in, size_t len, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char	*buf;
+	const char	*c;
+	u_int32_t	 v;
+	size_t		 i, n, bits;
+	int		 d;
+
+	*out = NULL;
+	*outlen = 0;
+
+	if (len % 4 == 1)
+		return (-1);
+
+	if ((buf = malloc((len / 4) * 3 + 3)) == NULL)
+		return (-1);
+
+	n = 0;
+	v = 0;
+	bits = 0;
+	for (i = 0; i < len; i++) {
+		if (in[i] == '\0' ||
+		    (c = strchr(b64url_alphabet, in[i])) == NULL) {
+			free(buf);
+			return (-1);
+		}
+		d = c - b64url_alphabet;
+		v = (v << 6) | d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[n++] = (v >> bits) & 0xff;
+		}
+	}
+
+	/* Leftover bits must be zero: reject non-canonical encodings. */
+	if (bits > 0 && (v & ((1U << bits) - 1)) != 0) {
+		free(buf);
+		return (-1);
+	}
+
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+
+	return (0);
+}
+
+/*
+ * A UUID in its canonical 8-4-4-4-12 form (either case).
+ */
+int
+gw_uuid_valid(const char *s, size_t len)
+{
+	size_t		i;
+
+	if (s == NULL || len != GW_UUID_LEN)
+		return (0);
+
+	for (i = 0; i < len; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return (0);
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return (0);
+		}
+	}
+
+	return (1);
+}
+
+/*
+ * A token for sub (user id) and sid (session id), valid from iat to exp.
+ * The result is malloc'd; NULL on failure.
+ */
+char *
+gw_jwt_sign(const void *key, size_t keylen, const char *sub, const char *sid,
+    int64_t iat, int64_t exp)
+{
+	json_t		*claims;
+	unsigned char	 mac[JWT_SIG_LEN];
+	char		*payload, *header, *sig, *input, *token;
+	size_t		 ilen;
+	static const char	hjson[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+
+	token = NULL;
+	payload = header = sig = input = NULL;
+
+	claims = json_pack("{s:s, s:s, s:I, s:I}", "sub", sub, "sid", sid,
+	    "iat", (json_int_t)iat, "exp", (json_int_t)exp);
+	if (claims == NULL)
+		return (NULL);
+
+	payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(claims);
+	if (payload == NULL)
+		return (NULL);
+
+	header = gw_b64url_encode(hjson, sizeof(hjson) - 1);
+	input = header ? gw_b64url_encode(payload, strlen(payload)) : NULL;
+	free(payload);
+	if (header == NULL || input == NULL)
+		goto out;
+
+	ilen = strlen(header) + 1 + strlen(input);
+	if ((token = malloc(ilen + 1 + 44)) == NULL)
+		goto out;
+	(void)snprintf(token, ilen + 1, "%s.%s", header, input);
+
+	if (jwt_hmac(key, keylen, token, ilen, mac) == -1 ||
+	    (sig = gw_b64url_encode(mac, sizeof(mac))) == NULL) {
+		free(token);
+		token = NULL;
+		goto out;
+	}
+
+	token[ilen] = '.';
+	memcpy(token + ilen + 1, sig, strlen(sig) + 1);
+
+out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	free(header);
+	free(input);
+	free(sig);
+
+	return (token);
+}
+
+/*
+ * Verifies a token at time now (seconds since the epoch).  On GW_JWT_OK
+ * the claims are filled in; otherwise they are untouched.
+ */
+int
+gw_jwt_verify(const void *key, size_t keylen, const char *token, int64_t now,
+    struct gw_jwt_claims *out)
+{
+	struct gw_jwt_claims	 claims;
+	json_t			*header, *payload, *alg, *typ;
+	unsigned char		 mac[JWT_SIG_LEN], *sig;
+	const char		*dot1, *dot2;
+	size_t			 len, siglen;
+	int			 ret;
+
+	header = payload = NULL;
+	sig = NULL;
+
+	if (token == NULL || (len = strlen(token)) > GW_JWT_MAX)
+		return (GW_JWT_MALFORMED);
+
+	if ((dot1 = strchr(token, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL ||
+	    strchr(dot2 + 1, '.') != NULL)
+		return (GW_JWT_MALFORMED);
+
+	ret = GW_JWT_MALFORMED;
+	if ((header = jwt_segment(token, dot1 - token)) == NULL)
+		goto out;
+
+	/* The algorithm is fixed by us, never chosen by the token. */
+	alg = json_object_get(header, "alg");
+	if (!json_is_string(alg) || strcmp(json_string_value(alg), "HS256")) {
+		ret = GW_JWT_ALG;
+		goto out;
+	}
+
+	typ = json_object_get(header, "typ");
+	if (typ != NULL && (!json_is_string(typ) ||
+	    strcasecmp(json_string_value(typ), "JWT")))
+		goto out;
+
+	if (gw_b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig, &siglen) == -1)
+		goto out;
+
+	ret = GW_JWT_SIGNATURE;
+	if (siglen != JWT_SIG_LEN ||
+	    jwt_hmac(key, keylen, token, dot2 - token, mac) == -1 ||
+	    CRYPTO_memcmp(mac, sig, JWT_SIG_LEN) != 0)
+		goto out;
+
+	/* Only now is the payload worth reading. */
+	ret = GW_JWT_MALFORMED;
+	if ((payload = jwt_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
+		goto out;
+
+	ret = GW_JWT_CLAIMS;
+	if (jwt_claim_uuid(payload, "sub", claims.sub) == -1 ||
+	    jwt_claim_uuid(payload, "sid", claims.sid) == -1 ||
+	    jwt_claim_time(payload, "iat", &claims.iat) == -1 ||
+	    jwt_claim_time(payload, "exp", &claims.exp) == -1)
+		goto out;
+
+	ret = GW_JWT_EXPIRED;
+	if (claims.exp + GW_JWT_LEEWAY <= now ||
+	    claims.iat - GW_JWT_LEEWAY > now)
+		goto out;
+
+	*out = claims;
+	ret = GW_JWT_OK;
+
+out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	json_decref(header);
+	json_decref(payload);
+	free(sig);
+
+	return (ret);
+}
+
+/*
+ * Why a token was refused, for a log line (never the token itself).
+ */
+const char *
+gw_jwt_reason(int code)
+{
+	switch (code) {
+	case GW_JWT_OK:
+		return ("valid");
+	case GW_JWT_MALFORMED:
+		return ("malformed token");
+	case GW_JWT_ALG:
+		return ("algorithm not HS256");
+	case GW_JWT_SIGNATURE:
+		return ("bad signature");
+	case GW_JWT_CLAIMS:
+		return ("missing or invalid claims");
+	case GW_JWT_EXPIRED:
+		return ("expired token");
+	default:
+		return ("invalid token");
+	}
+}
+
+static int
+jwt_hmac(const void *key, size_t keylen, const char *data, size_t len,
+    unsigned char *out)
+{
+	unsigned int	outlen;
+
+	outlen = JWT_SIG_LEN;
+	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)data,
+	    len, out, &outlen) == NULL || outlen != JWT_SIG_LEN)
+		return (-1);
+
+	return (0);
+}
+
+/*
+ * One base64url segment holding a JSON object.
+ */
+static json_t *
+jwt_segment(const char *seg, size_t len)
+{
+	json_t		*json;
+	unsigned char	*raw;
+	size_t		 rawlen;
+
+	if (len == 0 || gw_b64url_decode(seg, len, &raw, &rawlen) == -1)
+		return (NULL);
+
+	json = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES,
+	    NULL);
+	free(raw);
+
+	if (json != NULL && !json_is_object(json)) {
+		json_decref(json);
+		return (NULL);
+	}
+
+	return (json);
+}
+
+static int
+jwt_claim_uuid(json_t *payload, const char *name, char *out)
+{
+	json_t		*v;
+	const char	*s;
+
+	v = json_object_get(payload, name);
+	if (!json_is_string(v))
+		return (-1);
+
+	s = json_string_value(v);
+	if (!gw_uuid_valid(s, json_string_length(v)))
+		return (-1);
+
+	memcpy(out, s, GW_UUID_LEN + 1);
+
+	return (0);
+}
+
+static int
+jwt_claim_time(json_t *payload, const char *name, int64_t *out)
+{
+	json_t		*v;
+	double		 d;
+
+	v = json_object_get(payload, name);
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return (0);
+	}
+
+	/* NumericDate may carry a fraction (RFC 7519 §2). */
+	if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (d < 0 || d > 1e15)
+			return (-1);
+		*out = (int64_t)d;
+		return (0);
+	}
+
+	return (-1);
+}

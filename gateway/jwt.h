@@ -1,0 +1,42 @@
+/*
+ * jwt.h: aido's own tokens, HS256 only; and base64url.
+ * Pure: OpenSSL and jansson, no Kore.
+ */
+
+#ifndef GW_JWT_H
+#define GW_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GW_JWT_LEEWAY		30	/* seconds of clock allowance */
+#define GW_JWT_MAX		4096	/* longest token looked at */
+#define GW_UUID_LEN		36
+
+#define GW_JWT_OK		0
+#define GW_JWT_MALFORMED	1	/* not three base64url JSON segments */
+#define GW_JWT_ALG		2	/* alg other than HS256 */
+#define GW_JWT_SIGNATURE	3	/* signature does not verify */
+#define GW_JWT_CLAIMS		4	/* sub, sid, iat or exp missing/bad */
+#define GW_JWT_EXPIRED		5	/* exp in the past, iat in the future */
+
+struct gw_jwt_claims {
+	char		sub[GW_UUID_LEN + 1];
+	char		sid[GW_UUID_LEN + 1];
+	int64_t		iat;
+	int64_t		exp;
+};
+
+char		*gw_b64url_encode(const void *, size_t);
+int		 gw_b64url_decode(const char *, size_t, unsigned char **,
+		    size_t *);
+
+int		 gw_uuid_valid(const char *, size_t);
+
+char		*gw_jwt_sign(const void *, size_t, const char *, const char *,
+		    int64_t, int64_t);
+int		 gw_jwt_verify(const void *, size_t, const char *, int64_t,
+		    struct gw_jwt_claims *);
+const char	*gw_jwt_reason(int);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * gateway/config.c: DATABASE_URL normalisation and redaction, the .env
+ * parser, and the checks of every variable of API.md §4.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../gateway/config.h"
+#include "tap.h"
+
+struct env {
+	const char	*kv[32][2];
+	int		 n;
+};
+
+static const char *
+env_get(const char *name, void *arg)
+{
+	struct env	*e = arg;
+	int		 i;
+
+	for (i = 0; i < e->n; i++) {
+		if (!strcmp(e->kv[i][0], name))
+			return (e->kv[i][1]);
+	}
+
+	return (NULL);
+}
+
+static void
+env_set(struct env *e, const char *k, const char *v)
+{
+	int		i;
+
+	for (i = 0; i < e->n; i++) {
+		if (!strcmp(e->kv[i][0], k)) {
+			e->kv[i][1] = v;
+			return;
+		}
+	}
+	e->kv[e->n][0] = k;
+	e->kv[e->n][1] = v;
+	e->n++;
+}
+
+static void
+env_good(struct env *e)
+{
+	memset(e, 0, sizeof(*e));
+	env_set(e, "DATABASE_URL", "postgresql://app:s3cret@localhost/aido");
+	env_set(e, "JWT_SECRET", "0123456789abcdef0123456789abcdef");
+}
+
+/* The normalised URL of in, or the error text prefixed by "ERR: ". */
+static char	norm_buf[1024];
+
+static const char *
+norm(const char *in)
+{
+	struct gw_dburl	db;
+	char		err[512];
+
+	if (gw_config_dburl(in, 10, &db, err, sizeof(err)) == -1) {
+		(void)snprintf(norm_buf, sizeof(norm_buf), "ERR: %s", err);
+		return (norm_buf);
+	}
+	(void)snprintf(norm_buf, sizeof(norm_buf), "%s", db.url);
+	gw_config_dburl_free(&db);
+
+	return (norm_buf);
+}
+
+static int
+local_of(const char *in)
+{
+	struct gw_dburl	db;
+	char		err[512];
+	int		local;
+
+	if (gw_config_dburl(in, 10, &db, err, sizeof(err)) == -1)
+		return (-1);
+	local = db.local;
+	gw_config_dburl_free(&db);
+
+	return (local);
+}
+
+static void
+test_dburl(void)
+{
+	struct gw_dburl	db;
+	char		err[512];
+
+	is_str(norm("postgresql://u:p@localhost:5432/aido"),
+	    "postgresql://u:p@localhost:5432/aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "a local URL gets connect_timeout and application_name only");
+	is_str(norm("postgres://u:p@localhost/aido"),
+	    "postgresql://u:p@localhost/aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "postgres:// becomes postgresql://");
+	is_str(norm("postgresql+psycopg://u:p@127.0.0.1/aido"),
+	    "postgresql://u:p@127.0.0.1/aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "postgresql+psycopg:// becomes postgresql://");
+	is_str(norm("postgresql+psycopg2://u:p@[::1]:5433/aido"),
+	    "postgresql://u:p@[::1]:5433/aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "postgresql+psycopg2:// becomes postgresql://, ::1 is local");
+	is_str(norm("POSTGRESQL+ASYNCPG://u:p@db.example.com/aido?ssl=require"),
+	    "postgresql://u:p@db.example.com/aido?sslmode=require"
+	    "&connect_timeout=10&application_name=aido-gateway",
+	    "postgresql+asyncpg:// becomes postgresql://, its ssl= sslmode=");
+	is_str(norm("postgresql://u:p@ep-cool-1.neon.tech/neondb"),
+	    "postgresql://u:p@ep-cool-1.neon.tech/neondb?sslmode=require"
+	    "&connect_timeout=10&application_name=aido-gateway",
+	    "a remote host without sslmode gets sslmode=require");
+	is_str(norm("postgresql://u:p@db.example.com/aido?sslmode=disable"),
+	    "postgresql://u:p@db.example.com/aido?sslmode=disable"
+	    "&connect_timeout=10&application_name=aido-gateway",
+	    "an explicit sslmode is kept");
+	is_str(norm("postgresql://u:p@db.example.com/aido?sslmode=verify-full"
+	    "&application_name=mine&connect_timeout=99"),
+	    "postgresql://u:p@db.example.com/aido?sslmode=verify-full"
+	    "&application_name=mine&connect_timeout=10",
+	    "application_name is kept, connect_timeout is DB_CONNECT_TIMEOUT");
+	is_str(norm("postgresql://u:p@10.1.2.3:5432/aido"),
+	    "postgresql://u:p@10.1.2.3:5432/aido?sslmode=require"
+	    "&connect_timeout=10&application_name=aido-gateway",
+	    "a private but not local address is remote");
+	is_str(norm("postgresql://u:p@127.0.0.2/aido"),
+	    "postgresql://u:p@127.0.0.2/aido?connect_timeout=10"
+	    "&application_name=aido-gateway", "127.0.0.0/8 is local");
+	is_str(norm("postgresql:///aido"),
+	    "postgresql:///aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "no host at all (the default socket) is local");
+	is_str(norm("postgresql://u:p@%2Fvar%2Frun%2Fpostgresql/aido"),
+	    "postgresql://u:p@%2Fvar%2Frun%2Fpostgresql/aido"
+	    "?connect_timeout=10&application_name=aido-gateway",
+	    "a %%-encoded socket directory is local");
+	is_str(norm("postgresql://u:p@/aido?host=/tmp&port=5433"),
+	    "postgresql://u:p@/aido?host=/tmp&port=5433&connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "a socket directory in host= is local");
+	is_str(norm("postgresql://u:p@localhost/aido?host=db.example.com"),
+	    "postgresql://u:p@localhost/aido?host=db.example.com"
+	    "&sslmode=require&connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "host= overrides the URI's host for locality");
+	is_str(norm("postgresql://u:p@localhost,db.example.com/aido"),
+	    "postgresql://u:p@localhost,db.example.com/aido?sslmode=require"
+	    "&connect_timeout=10&application_name=aido-gateway",
+	    "several hosts: local only when all are");
+	is_str(norm("postgresql://u:p@w@rd@localhost/aido"),
+	    "postgresql://u:p%40w%40rd@localhost/aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "a raw '@' in the password is re-encoded");
+	is_str(norm("postgresql://user%40corp:p%2Fq@localhost/aido"),
+	    "postgresql://user%40corp:p%2Fq@localhost/aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "encoded user and password stay encoded");
+	is_str(norm("  postgresql://u@localhost/aido\n"),
+	    "postgresql://u@localhost/aido?connect_timeout=10"
+	    "&application_name=aido-gateway",
+	    "surrounding whitespace is ignored; no password is fine");
+
+	like(norm("not a url at all"), "ERR: DATABASE_URL is not a URL",
+	    "a string that is not a URL is refused");
+	like(norm("mysql://u:p@localhost/aido"),
+	    "ERR: DATABASE_URL has the scheme \"mysql\"",
+	    "another database system is refused, naming the scheme");
+	like(norm("postgresql+pg8000://u:p@localhost/aido"), "ERR: DATABASE_URL",
+	    "an unsupported driver is refused");
+	like(norm("postgresql://u:p@localhost:port/aido"),
+	    "ERR: DATABASE_URL is malformed", "a non-numeric port is refused");
+	like(norm("postgresql://u:p@localhost/aido?bogus=1"),
+	    "ERR: DATABASE_URL is malformed", "an unknown parameter is refused");
+	like(norm("postgresql://u:p@localhost/aido?sslmode"),
+	    "ERR: DATABASE_URL is malformed", "a parameter without = is refused");
+	like(norm("postgresql://u:%zz@localhost/aido"),
+	    "ERR: DATABASE_URL is malformed", "a bad %%-escape is refused");
+	unlike(norm("postgresql://u:hunter2%zz@localhost/aido"), "hunter2",
+	    "the error of a bad password escape does not show it");
+	like(norm("postgresql://u:p@[::1/aido"), "ERR: DATABASE_URL",
+	    "an unclosed IPv6 bracket is refused");
+
+	ok(local_of("postgresql://u:p@localhost/aido") == 1, "localhost: local");
+	ok(local_of("postgresql://u:p@neon.tech/aido") == 0, "neon.tech: remote");
+	ok(local_of("postgresql://u:p@db/aido?hostaddr=127.0.0.1") == 1,
+	    "hostaddr decides locality");
+
+	ok(gw_config_dburl("postgresql://app:s3cr%40t@db.example.com/aido",
+	    5, &db, err, sizeof(err)) == 0, "a remote URL with a password");
+	is_str(db.redacted, "postgresql://app:***@db.example.com/aido"
+	    "?sslmode=require&connect_timeout=5&application_name=aido-gateway",
+	    "its redacted form hides the password");
+	is_str(db.password, "s3cr@t", "the decoded password is kept for "
+	    "scrubbing");
+	gw_config_dburl_free(&db);
+}
+
+static void
+test_redact(void)
+{
+	char	*r, msg[128];
+
+	r = gw_config_redact("postgresql://u:pw@h/db");
+	is_str(r, "postgresql://u:***@h/db", "the password is redacted");
+	free(r);
+	r = gw_config_redact("postgresql://u:p@ss@w:rd@h/db?x=1");
+	is_str(r, "postgresql://u:***@h/db?x=1",
+	    "a password with raw '@' and ':' is redacted whole");
+	free(r);
+	r = gw_config_redact("postgresql://u@h/db");
+	is_str(r, "postgresql://u@h/db", "no password: unchanged");
+	free(r);
+	r = gw_config_redact("postgresql://h/db?user=u&password=pw&sslmode=x");
+	is_str(r, "postgresql://h/db?user=u&password=***&sslmode=x",
+	    "a password= parameter is redacted");
+	free(r);
+	r = gw_config_redact("garbage without scheme");
+	is_str(r, "garbage without scheme", "a non-URL is returned as is");
+	free(r);
+
+	(void)snprintf(msg, sizeof(msg), "failed for \"pw123\" at pw123");
+	gw_config_scrub(msg, "pw123");
+	is_str(msg, "failed for \"*****\" at *****",
+	    "scrub hides every occurrence of a secret");
+}
+
+struct kvlist {
+	char	buf[2048];
+};
+
+static int
+kv_collect(const char *k, const char *v, void *arg)
+{
+	struct kvlist	*l = arg;
+	size_t		 n = strlen(l->buf);
+
+	(void)snprintf(l->buf + n, sizeof(l->buf) - n, "[%s=%s]", k, v);
+	return (0);
+}
+
+static const char *
+dotenv(const char *text, struct kvlist *l)
+{
+	static char	err[256];
+
+	l->buf[0] = '\0';
+	err[0] = '\0';
+	if (gw_config_dotenv(text, strlen(text), kv_collect, l, err,
+	    sizeof(err)) == -1)
+		return (err);
+
+	return (l->buf);
+}
+
+static void
+test_dotenv(void)
+{
+	struct kvlist	l;
+
+	is_str(dotenv("A=1\nB=two\n", &l), "[A=1][B=two]", "plain KEY=VALUE");
+	is_str(dotenv("# comment\n\n   \nA=1\n  # indented comment\n", &l),
+	    "[A=1]", "comments and blank lines are skipped");
+	is_str(dotenv("export A=1\nexport\tB=2\n", &l), "[A=1][B=2]",
+	    "an export prefix is accepted");
+	is_str(dotenv("A = 1 \n", &l), "[A=1]", "spaces around = are trimmed");
+	is_str(dotenv("A=\"x y # not a comment\"\n", &l),
+	    "[A=x y # not a comment]", "double quotes keep spaces and #");
+	is_str(dotenv("A='it''s'\n", &l), ".env line 1 has text after the "
+	    "closing quote", "text after a closing quote is an error");
+	is_str(dotenv("A='$HOME \\n'\n", &l), "[A=$HOME \\n]",
+	    "single quotes are literal");
+	is_str(dotenv("A=\"a\\nb\\\"c\\\\\"\n", &l), "[A=a\nb\"c\\]",
+	    "double quotes know \\n, \\\" and \\\\");
+	is_str(dotenv("A=value # comment\n", &l), "[A=value]",
+	    "an inline comment after a space is dropped");
+	is_str(dotenv("A=pass#word\n", &l), "[A=pass#word]",
+	    "a # inside a value is kept");
+	is_str(dotenv("A=1\r\nB=2\r\n", &l), "[A=1][B=2]", "CRLF lines");
+	is_str(dotenv("A=\nB=\"\"\n", &l), "[A=][B=]", "empty values");
+	is_str(dotenv("A=1", &l), "[A=1]", "no final newline");
+	is_str(dotenv("URL=postgresql://u:p@h/d?a=1&b=2\n", &l),
+	    "[URL=postgresql://u:p@h/d?a=1&b=2]", "= inside a value is kept");
+	is_str(dotenv("A=1\nnot an assignment\n", &l),
+	    ".env line 2 is not KEY=VALUE", "a line without = is an error");
+	is_str(dotenv("1A=1\n", &l), ".env line 1 is not KEY=VALUE",
+	    "a key may not start with a digit");
+	is_str(dotenv("A=\"open\n", &l), ".env line 1 has an unterminated "
+	    "quote", "an unterminated quote is an error");
+}
+
+static const char *
+load(struct env *e, struct gw_config *cfg)
+{
+	static char	err[512];
+
+	if (gw_config_load(cfg, env_get, e, err, sizeof(err)) == -1)
+		return (err);
+
+	return (NULL);
+}
+
+static void
+test_load(void)
+{
+	struct gw_config	cfg;
+	struct env		e;
+	const char		*r;
+
+	env_good(&e);
+	r = load(&e, &cfg);
+	ok(r == NULL, "a minimal configuration loads");
+	if (r == NULL) {
+		is_str(cfg.api_host, "127.0.0.1", "API_HOST defaults to "
+		    "127.0.0.1");
+		is_str(cfg.api_port, "8000", "API_PORT defaults to 8000");
+		is_int(cfg.db_pool_size, 15, "DB_POOL_SIZE defaults to 15");
+		is_int(cfg.db_connect_timeout, 10, "DB_CONNECT_TIMEOUT "
+		    "defaults to 10");
+		is_int(cfg.db_pool_recycle, 300, "DB_POOL_RECYCLE defaults "
+		    "to 300");
+		is_int(cfg.jwt_ttl, 86400, "JWT_TTL defaults to 86400");
+		ok(cfg.norigins == 1 && gw_config_origin(&cfg,
+		    "http://localhost:3000"), "FRONTEND_URL defaults to "
+		    "http://localhost:3000");
+		ok(!gw_config_origin(&cfg, "http://evil.example"),
+		    "another origin is not allowed");
+		gw_config_free(&cfg);
+	}
+
+	env_set(&e, "DATABASE_URL", NULL);
+	like(load(&e, &cfg), "DATABASE_URL is not set", "no DATABASE_URL");
+	env_set(&e, "DATABASE_URL", "");
+	like(load(&e, &cfg), "DATABASE_URL is not set", "empty DATABASE_URL");
+	env_set(&e, "DATABASE_URL", "mysql://u:pw@h/d");
+	like(load(&e, &cfg), "DATABASE_URL", "mysql DATABASE_URL");
+	unlike(load(&e, &cfg), "pw@", "its error does not show the password");
+
+	env_good(&e);
+	env_set(&e, "JWT_SECRET", NULL);
+	like(load(&e, &cfg), "JWT_SECRET is not set", "no JWT_SECRET");
+	env_set(&e, "JWT_SECRET", "0123456789abcdef0123456789abcde");
+	like(load(&e, &cfg), "JWT_SECRET is 31 bytes long",
+	    "a 31-byte JWT_SECRET is refused");
+	unlike(load(&e, &cfg), "0123456789", "without showing it");
+	env_set(&e, "JWT_SECRET", "0123456789abcdef0123456789abcdef");
+	ok(load(&e, &cfg) == NULL, "a 32-byte JWT_SECRET is accepted");
+	gw_config_free(&cfg);
+
+	env_good(&e);
+	env_set(&e, "DATABASE_URL", NULL);
+	env_set(&e, "JWT_SECRET", NULL);
+	like(load(&e, &cfg), "DATABASE_URL", "DATABASE_URL is checked first");
+
+	env_good(&e);
+	env_set(&e, "API_PORT", "eighty");
+	like(load(&e, &cfg), "API_PORT", "a non-numeric API_PORT");
+	env_set(&e, "API_PORT", "70000");
+	like(load(&e, &cfg), "API_PORT", "an API_PORT beyond 65535");
+	env_set(&e, "API_PORT", "0");
+	like(load(&e, &cfg), "API_PORT", "API_PORT 0");
+	env_set(&e, "API_PORT", "99999999999999999999");
+	like(load(&e, &cfg), "API_PORT", "a huge API_PORT");
+	env_set(&e, "API_PORT", "8080");
+	env_set(&e, "API_HOST", "0.0.0.0");
+	ok(load(&e, &cfg) == NULL && !strcmp(cfg.api_port, "8080") &&
+	    !strcmp(cfg.api_host, "0.0.0.0"), "API_HOST and API_PORT are read");
+	gw_config_free(&cfg);
+
+	env_good(&e);
+	env_set(&e, "DB_POOL_SIZE", "0");
+	like(load(&e, &cfg), "DB_POOL_SIZE", "DB_POOL_SIZE 0");
+	env_set(&e, "DB_POOL_SIZE", "-3");
+	like(load(&e, &cfg), "DB_POOL_SIZE", "a negative DB_POOL_SIZE");
+	env_good(&e);
+	env_set(&e, "DB_CONNECT_TIMEOUT", "soon");
+	like(load(&e, &cfg), "DB_CONNECT_TIMEOUT", "DB_CONNECT_TIMEOUT soon");
+	env_good(&e);
+	env_set(&e, "DB_POOL_RECYCLE", "-1");
+	like(load(&e, &cfg), "DB_POOL_RECYCLE", "DB_POOL_RECYCLE -1");
+	env_set(&e, "DB_POOL_RECYCLE", "0");
+	ok(load(&e, &cfg) == NULL && cfg.db_pool_recycle == 0,
+	    "DB_POOL_RECYCLE 0 (never) is accepted");
+	gw_config_free(&cfg);
+	env_good(&e);
+	env_set(&e, "JWT_TTL", "a day");
+	like(load(&e, &cfg), "JWT_TTL", "JWT_TTL a day");
+
+	env_good(&e);
+	env_set(&e, "DB_CONNECT_TIMEOUT", "3");
+	ok(load(&e, &cfg) == NULL && strstr(cfg.db.url, "connect_timeout=3"),
+	    "DB_CONNECT_TIMEOUT goes into the URL");
+	gw_config_free(&cfg);
+
+	env_good(&e);
+	env_set(&e, "FRONTEND_URL", "http://localhost:3000/, "
+	    "https://App.Example.com ,http://127.0.0.1:5173");
+	ok(load(&e, &cfg) == NULL, "several FRONTEND_URLs load");
+	ok(cfg.norigins == 3, "three origins");
+	ok(gw_config_origin(&cfg, "http://localhost:3000"),
+	    "a trailing slash is ignored");
+	ok(gw_config_origin(&cfg, "https://app.example.com"),
+	    "origins compare case-insensitively");
+	ok(gw_config_origin(&cfg, "http://127.0.0.1:5173"), "third origin");
+	ok(!gw_config_origin(&cfg, "http://127.0.0.1:5174"),
+	    "another port is another origin");
+	ok(!gw_config_origin(&cfg, NULL), "no Origin header: no match");
+	gw_config_free(&cfg);
+	env_set(&e, "FRONTEND_URL", "localhost:3000");
+	like(load(&e, &cfg), "FRONTEND_URL", "an origin without scheme");
+	env_set(&e, "FRONTEND_URL", "http://localhost:3000/app");
+	like(load(&e, &cfg), "FRONTEND_URL", "an origin with a path");
+	env_set(&e, "FRONTEND_URL", "*");
+	ok(load(&e, &cfg) == NULL && gw_config_origin(&cfg,
+	    "https://anything.example"), "* allows every origin");
+	gw_config_free(&cfg);
+}
+
+int
+main(void)
+{
+	test_dburl();
+	test_redact();
+	test_dotenv();
+	test_load();
+
+	return (tap_done());
+}
