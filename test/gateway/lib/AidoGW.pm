@@ -693,6 +693,46 @@ sub _relay {
 	}
 }
 
+# A tiny HTTP server on 127.0.0.1 answering every GET with the current
+# content of $o{file} as application/json (a JWKS, say), and appending the
+# request line to $o{file}.log.  Returns (pid, port); stop it with
+# stop_proxy(pid).
+sub json_file_server {
+	my (%o) = @_;
+	my $file = $o{file} // die 'json_file_server: file';
+	my $port = free_port();
+	my $pid = fork();
+	die "fork: $!" unless defined $pid;
+	if ($pid == 0) {
+		setpgrp(0, 0);
+		$SIG{INT} = $SIG{TERM} = 'DEFAULT';
+		my $l = IO::Socket::INET->new(Listen => 64,
+		    LocalAddr => '127.0.0.1', LocalPort => $port,
+		    ReuseAddr => 1, Proto => 'tcp') or POSIX::_exit(1);
+		while (1) {
+			my $c = $l->accept or next;
+			my $line = <$c> // '';
+			while (my $h = <$c>) {
+				last if $h =~ /\A\r?\n\z/;
+			}
+			my $body = _slurp($file);
+			if (open(my $log, '>>', "$file.log")) {
+				print $log $line;
+				close($log);
+			}
+			print $c "HTTP/1.1 200 OK\r\n" .
+			    "Content-Type: application/json\r\n" .
+			    'Content-Length: ' . length($body) . "\r\n" .
+			    "Connection: close\r\n\r\n$body";
+			close($c);
+		}
+	}
+	$PROXIES{$pid} = 1;
+	my $deadline = time() + 10;
+	sleep(0.05) until port_open($port) || time() > $deadline;
+	return ($pid, $port);
+}
+
 # Stops the relay and every connection through it.
 sub stop_proxy {
 	my ($pid) = @_;

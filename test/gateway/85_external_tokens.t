@@ -1,0 +1,202 @@
+#!/usr/bin/env perl
+# API.md §3.2: tokens of an external identity provider (Better Auth):
+# EdDSA (and ES256, RS256) keys from AUTH_JWKS_URL, HS256 with
+# AUTH_HS256_SECRET, iss/aud checks, users created on first sight by
+# external id and never matched by email, key rotation by kid.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use File::Temp qw(tempdir);
+use Time::HiRes qw(sleep time);
+use AidoGW;
+use AidoKeys;
+
+my $dir = tempdir('aidojwks-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $jwks = "$dir/jwks.json";
+my %key = map { $_ => AidoKeys->new($_, lc($_) . '-1') } qw(EdDSA ES256
+    RS256);
+my $rotated = AidoKeys->new('EdDSA', 'eddsa-2');
+
+sub publish {
+	my (@keys) = @_;
+	open(my $fh, '>', "$jwks.tmp") or die "$jwks: $!";
+	print $fh $AidoGW::JSON->encode({ keys => [ map { $_->jwk } @keys ] });
+	close($fh);
+	rename("$jwks.tmp", $jwks) or die "rename: $!";
+}
+
+sub fetches {
+	open(my $fh, '<', "$jwks.log") or return (0);
+	my @l = <$fh>;
+	return (scalar(@l));
+}
+
+publish(values(%key));
+my ($server, $port) = AidoGW::json_file_server(file => $jwks);
+my $front = $AidoGW::ORIGIN;
+my $hs_secret = AidoGW::random_hex(24);
+my $gw = AidoGW->new(env => {
+    AUTH_JWKS_URL => "http://127.0.0.1:$port/api/auth/jwks",
+    AUTH_HS256_SECRET => $hs_secret,
+    AUTH_ISSUER => $front,
+    AUTH_AUDIENCE => $front,
+});
+cmp_ok(fetches(), '>=', 1, 'the gateway fetched the JWKS at start');
+
+# A Better Auth user id: 32 characters.
+sub ext_id {
+	my @c = ('a' .. 'z', 'A' .. 'Z', 0 .. 9);
+	return (join('', map { $c[ rand(@c) ] } 1 .. 32));
+}
+
+sub claims {
+	my (%o) = @_;
+	my $now = time();
+	my %c = (sub => $o{sub} // ext_id(), email => $o{email} //
+	    AidoGW::unique_email(), name => 'Ext User', iat => int($now),
+	    exp => int($now) + 900, iss => $front, aud => $front, %o);
+	delete($c{$_}) for grep { !defined $c{$_} } keys(%c);
+	return (\%c);
+}
+
+# EdDSA, the Better Auth default.
+my $sub = ext_id();
+my $tok = $key{EdDSA}->sign(claims(sub => $sub));
+my $r = $gw->api($tok, POST => '/api/tasks', { title => 'from better auth' });
+AidoGW::json_ok($r, 201, 'an EdDSA token of the provider may create a task');
+is($r->{json}{user_id}, $sub,
+    "the task's user_id is the provider's user id (sub)");
+my $task = $r->{json} // {};
+
+$r = $gw->api($key{EdDSA}->sign(claims(sub => $sub)),
+    GET => "/api/$sub/tasks");
+AidoGW::json_ok($r, 200, 'the compatibility list takes the external id ' .
+    'as {user_id}', 'ARRAY');
+is_deeply([ map { $_->{id} } @{ ref($r->{json}) eq 'ARRAY' ? $r->{json} :
+    [] } ], [ $task->{id} ], 'a later token of the same sub is the same ' .
+    'user, who sees the task');
+is($gw->api($tok, GET => "/api/$sub/tasks/" . ($task->{id} // 'x'))
+    ->{json}{user_id}, $sub, 'user_id is the external id in every answer');
+AidoGW::error_ok($gw->api($tok, GET => '/api/' . ext_id() . '/tasks'), 403,
+    'forbidden', 'another external id in the path is 403');
+is($gw->api($tok, GET => '/api/auth/me')->{status}, 200,
+    'me answers 200 for an external user');
+
+{
+	my $t2 = $key{EdDSA}->sign(claims());
+	is_deeply($gw->api($t2, GET => '/api/tasks')->{json}{items}, [],
+	    'another sub is another user, created on first sight');
+}
+
+# Never matched by email.
+{
+	my $native = $gw->new_user;
+	$gw->new_task($native, title => 'native secret');
+	my $t = $key{EdDSA}->sign(claims(email => $native->{email}));
+	$r = $gw->api($t, GET => '/api/tasks');
+	is($r->{status}, 200, 'an external token carrying the email of an ' .
+	    'existing account is accepted');
+	is_deeply($r->{json}{items}, [], 'but it is not that account: none ' .
+	    'of its tasks are visible');
+	is(scalar(@{ $gw->api($native->{token}, GET => '/api/tasks')
+	    ->{json}{items} // [] }), 1, 'and the account is untouched');
+}
+
+# The other algorithms of the JWKS, and HS256 with AUTH_HS256_SECRET.
+for my $alg (qw(ES256 RS256)) {
+	my $t = $key{$alg}->sign(claims());
+	is($gw->api($t, GET => '/api/tasks')->{status}, 200,
+	    "an $alg token verified by the JWKS is accepted");
+}
+{
+	my $c = claims();
+	my $t = AidoGW::jwt_encode(claims => $c, secret => $hs_secret);
+	$r = $gw->api($t, POST => '/api/tasks', { title => 'hs256' });
+	is($r->{status}, 201, 'an HS256 token signed with AUTH_HS256_SECRET ' .
+	    'is accepted');
+	is($r->{json}{user_id}, $c->{sub}, '... as the user of its sub');
+	$t = AidoGW::jwt_encode(claims => claims(), secret => $gw->secret);
+	AidoGW::error_ok($gw->api($t, GET => '/api/tasks'), 401, undef,
+	    'an HS256 token without sid signed with JWT_SECRET is 401');
+}
+
+# Refused external tokens.
+{
+	my $now = int(time());
+	my ($h, $p, $s) = split(/\./, $key{EdDSA}->sign(claims()));
+	my $forged = AidoGW::b64url($AidoGW::JSON->encode(claims(sub => $sub)));
+	for my $c (
+	    [ $key{EdDSA}->sign(claims(exp => $now - 60)), 'an expired token' ],
+	    [ $key{EdDSA}->sign(claims(exp => undef)), 'a token without exp' ],
+	    [ $key{EdDSA}->sign(claims(sub => undef)), 'a token without sub' ],
+	    [ $key{EdDSA}->sign(claims(iss => 'http://evil.test')),
+	      'a token of another issuer (AUTH_ISSUER)' ],
+	    [ $key{EdDSA}->sign(claims(iss => undef)),
+	      'a token without iss when AUTH_ISSUER is set' ],
+	    [ $key{EdDSA}->sign(claims(aud => 'http://evil.test')),
+	      'a token for another audience (AUTH_AUDIENCE)' ],
+	    [ $key{EdDSA}->sign(claims(aud => undef)),
+	      'a token without aud when AUTH_AUDIENCE is set' ],
+	    [ "$h.$forged.$s", 'a token whose payload was altered' ],
+	    [ $key{EdDSA}->sign(claims(), { alg => 'EdDSA', kid => 'nope' }),
+	      'a token whose kid is in no JWKS' ],
+	    [ $key{EdDSA}->sign(claims(), { alg => 'ES256',
+	      kid => $key{EdDSA}->kid }), 'a token whose alg is not its key\'s' ],
+	    [ $key{ES256}->sign(claims(), { alg => 'ES256',
+	      kid => $key{EdDSA}->kid }), 'a token signed by another key ' .
+	      'than its kid names' ],
+	    [ AidoGW::jwt_encode(alg => 'none', claims => claims()),
+	      'an unsigned token (alg none)' ],
+	    [ AidoGW::jwt_encode(claims => claims(), secret => 'x' x 40),
+	      'an HS256 token signed with an unknown secret' ],
+	) {
+		my ($t, $what) = @$c;
+		AidoGW::error_ok($gw->api($t, GET => '/api/tasks'), 401, undef,
+		    "$what is 401");
+	}
+	my $t = $key{EdDSA}->sign(claims(aud => [ 'http://other.test', $front ]));
+	is($gw->api($t, GET => '/api/tasks')->{status}, 200,
+	    'an aud array that contains AUTH_AUDIENCE is accepted');
+}
+
+# External tokens are stateless: logout does not revoke them.
+{
+	my $t = $key{EdDSA}->sign(claims(sub => $sub));
+	my $lo = $gw->api($t, POST => '/api/auth/logout');
+	ok($lo->{status} < 500, 'logout with an external token is no server ' .
+	    'error') or diag("answered $lo->{status}");
+	is($gw->api($t, GET => '/api/tasks')->{status}, 200,
+	    'an external token still works until its exp');
+}
+
+# Rotation: a new kid is fetched; unknown kids do not hammer the provider.
+{
+	my $before = fetches();
+	for (1 .. 15) {
+		$gw->api($key{EdDSA}->sign(claims(), { alg => 'EdDSA',
+		    kid => "unknown-$_" }), GET => '/api/tasks');
+	}
+	my $storm = fetches() - $before;
+	cmp_ok($storm, '<=', 2, 'a burst of unknown kids causes at most one ' .
+	    'JWKS refetch (per 30 s)');
+
+	publish(values(%key), $rotated);
+	my $t = $rotated->sign(claims(sub => $sub));
+	my $deadline = time() + 45;
+	my $st = 0;
+	while (time() < $deadline) {
+		$st = $gw->api($t, GET => '/api/tasks')->{status};
+		last if $st == 200;
+		sleep(1);
+	}
+	is($st, 200, 'a token of a newly published key (new kid) is accepted ' .
+	    'once the JWKS is refetched');
+	is($gw->api($key{EdDSA}->sign(claims(sub => $sub)), GET => '/api/tasks')
+	    ->{status}, 200, 'the older key still works');
+}
+
+AidoGW::stop_proxy($server);
+done_testing();
