@@ -67,10 +67,10 @@ for my $key (sort(keys(%documented))) {
 	my $conv = $gw->api($token, POST => '/api/conversations',
 	    { title => 'openapi' })->{json} // {};
 	my $real = $path;
-	$real =~ s{/api/\{[^}]*\}/}{/api/$u->{id}/}g;
-	$real =~ s{/conversations/\{[^}]*\}}{/conversations/$conv->{id}}g;
-	$real =~ s{/tasks/\{[^}]*\}}{/tasks/$task->{id}}g;
-	$real =~ s{\{[^}]*\}}{$u->{id}}g;
+	$real =~ s#/api/\{[^\}]*\}/#/api/$u->{id}/#g;
+	$real =~ s#/conversations/\{[^\}]*\}#/conversations/$conv->{id}#g;
+	$real =~ s#/tasks/\{[^\}]*\}#/tasks/$task->{id}#g;
+	$real =~ s#\{[^\}]*\}#$u->{id}#g;
 
 	my $body;
 	if ($method =~ /\A(POST|PUT|PATCH)\z/) {
