@@ -64,6 +64,12 @@ for my $c (
 	    'a JSON body sent as text/plain is 415');
 	$r = $gw->api($u->{token}, POST => '/api/tasks', '{"title":"x"}');
 	AidoGW::error_ok($r, 415, undef,
+	    'a body sent as application/octet-stream is 415');
+	$r = $gw->raw_request("POST /api/tasks HTTP/1.1\r\n" .
+	    "Host: 127.0.0.1\r\nAuthorization: Bearer $u->{token}\r\n" .
+	    "Content-Length: 13\r\nConnection: close\r\n\r\n" .
+	    '{"title":"x"}');
+	AidoGW::error_ok($r, 415, undef,
 	    'a body without Content-Type is 415');
 	$r = $gw->request(POST => '/api/auth/signup',
 	    { 'Content-Type' => 'application/x-www-form-urlencoded' },

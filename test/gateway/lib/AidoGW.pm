@@ -497,7 +497,8 @@ sub DESTROY {
 # request(METHOD, path, {headers}, body) -> {status, headers, content,
 # json, reason}.  A reference body is sent as JSON with Content-Type
 # application/json (unless the caller set one); a plain string is sent as
-# it is.  A POST, PUT or PATCH without a body carries Content-Length: 0,
+# it is (HTTP::Tiny then adds Content-Type application/octet-stream unless
+# one is given).  A POST, PUT or PATCH without a body carries Content-Length: 0,
 # as browsers send it.  Header names in the answer are lower case.
 sub request {
 	my ($self, $method, $path, $headers, $body) = @_;
@@ -512,7 +513,7 @@ sub request {
 		$opt{content} = $body;
 	} elsif ($method =~ /\A(POST|PUT|PATCH)\z/ &&
 	    !$lc{'content-length'}) {
-		$opt{content} = '';
+		$h{'Content-Length'} = 0;
 	}
 	delete($h{$_}) for grep { !defined $h{$_} } keys(%h);
 	$opt{headers} = \%h;
