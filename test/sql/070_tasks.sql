@@ -12,8 +12,10 @@ SELECT plan(211);
 -- Cheap password hashes: this suite is about tasks, not argon2id.
 SET LOCAL aido.password_memory_kib = 1024;
 SET LOCAL aido.password_iterations = 1;
--- A session time zone far from UTC: the API must answer in UTC all the same.
+-- A session time zone far from UTC and a non-ISO DateStyle: the API must
+-- answer in RFC 3339 and UTC all the same.
 SET LOCAL TimeZone = 'Asia/Kolkata';
+SET LOCAL DateStyle = 'SQL, DMY';
 
 -- Fixtures -------------------------------------------------------------
 

@@ -11,6 +11,10 @@ SELECT plan(156);
 -- Cheap password hashes: this suite is about lists, not argon2id.
 SET LOCAL aido.password_memory_kib = 1024;
 SET LOCAL aido.password_iterations = 1;
+-- A session time zone with an odd offset and a non-ISO DateStyle: cursors
+-- and date parameters must not depend on them.
+SET LOCAL TimeZone = 'Pacific/Chatham';
+SET LOCAL DateStyle = 'SQL, DMY';
 
 -- Fixtures -------------------------------------------------------------
 
