@@ -140,8 +140,9 @@ gw_config_load(struct gw_config *cfg, gw_config_getenv get, void *arg,
 	    "(0: never)", err, errlen) == -1)
 		goto fail;
 
-	if (config_int(get, arg, "JWT_TTL", 86400, 1, 31536000,
-	    &cfg->jwt_ttl, "a whole number of seconds from 1 to 31536000",
+	/* The session functions take 60 s to a year. */
+	if (config_int(get, arg, "JWT_TTL", 86400, 60, 31536000,
+	    &cfg->jwt_ttl, "a whole number of seconds from 60 to 31536000",
 	    err, errlen) == -1)
 		goto fail;
 

@@ -390,6 +390,12 @@ test_load(void)
 	env_good(&e);
 	env_set(&e, "JWT_TTL", "a day");
 	like(load(&e, &cfg), "JWT_TTL", "JWT_TTL a day");
+	env_set(&e, "JWT_TTL", "59");
+	like(load(&e, &cfg), "JWT_TTL", "JWT_TTL under a minute (the session "
+	    "functions refuse it)");
+	env_set(&e, "JWT_TTL", "120");
+	ok(load(&e, &cfg) == NULL && cfg.jwt_ttl == 120, "JWT_TTL 120");
+	gw_config_free(&cfg);
 
 	env_good(&e);
 	env_set(&e, "DB_CONNECT_TIMEOUT", "3");

@@ -1,0 +1,154 @@
+/*
+ * gateway.h: what the Kore side of the gateway shares.
+ *
+ * Every request gets one context (its http_state): the route it matched,
+ * the ids of its path, the claims of its token, its body, and, when it
+ * calls the database, the call and its progress through db.c's state
+ * machine.
+ */
+
+#ifndef GW_GATEWAY_H
+#define GW_GATEWAY_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+
+#include "config.h"
+#include "jwt.h"
+
+#define GW_NAME			"aido-gateway"
+#define GW_DB			"aido"		/* the kore_pgsql name */
+#define GW_BODY_MAX		(64 * 1024)	/* API.md §3: else 413 */
+#define GW_PATH_IDS		2
+#define GW_CALL_PARAMS		5
+
+/* Route flags. */
+#define GW_ROUTE_AUTH		0x01	/* Bearer token required */
+#define GW_ROUTE_BODY		0x02	/* a JSON object body required */
+#define GW_ROUTE_BODY_OPT	0x04	/* a JSON object body, if any */
+
+/* Call flags. */
+#define GW_CALL_READ		0x01	/* safe to repeat on a new connection */
+#define GW_CALL_EMPTY		0x02	/* success is 204, no body */
+#define GW_CALL_LOCATION	0x04	/* Location: prefix + result's id */
+
+struct gw_ctx;
+
+struct gw_route {
+	const char	*path;		/* "{id}" matches one segment */
+	int		 method;	/* HTTP_METHOD_* */
+	int		 flags;
+	int		(*handler)(struct http_request *, struct gw_ctx *);
+};
+
+/*
+ * One call of one aido_* function.  params point to memory that lives as
+ * long as the request (the context, the request, or static strings); a
+ * NULL param is SQL NULL.
+ */
+struct gw_call {
+	const char	*sql;
+	const char	*params[GW_CALL_PARAMS];
+	int		 nparams;
+	int		 flags;
+	int		 status;	/* on success */
+	const char	*location;	/* with GW_CALL_LOCATION */
+
+	/* Optional: build the success answer from the result. */
+	void		(*reply)(struct http_request *, const char *, size_t);
+
+	/* Optional: build the failure answer (health). */
+	void		(*fail)(struct http_request *, int, const char *);
+};
+
+/* db.c's progress through one call; owned by db.c. */
+struct gw_dbstate {
+	struct kore_pgsql	 sql;
+	struct http_request	*req;
+	int			 active;	/* a call was started */
+	int			 retried;
+	u_int64_t		 queued_at;
+	int			 waiting;
+	TAILQ_ENTRY(gw_ctx)	 wlist;
+	void			*slot;		/* the connection in use */
+
+	char			*result;
+	size_t			 result_len;
+	int			 result_null;
+
+	int			 failed;
+	char			 sqlstate[6];
+	char			*message;
+	char			*detail;
+};
+
+struct gw_ctx {
+	u_int64_t		 started;
+	const struct gw_route	*route;
+	char			 ids[GW_PATH_IDS][GW_UUID_LEN + 1];
+	int			 nids;
+	struct gw_jwt_claims	 auth;
+	char			*body;		/* NUL-terminated JSON object */
+	size_t			 body_len;
+	char			*scratch;	/* a param the handler built */
+	char			 num[24];	/* a numeric param */
+	const char		*sqlstate;	/* of a failure, for the log */
+	struct gw_call		 call;
+	struct gw_dbstate	 db;
+};
+
+/* startup.c (parent) */
+extern struct gw_config	 gw_cfg;
+extern char		*gw_openapi;
+extern size_t		 gw_openapi_len;
+
+void	kore_parent_configure(int, char **);
+
+/* gateway.c (worker) */
+int	gw_worker_init(int);
+
+/* router.c */
+int	gw_http_request(struct http_request *);
+
+/* http.c */
+void	gw_http_send(struct http_request *, int, const void *, size_t);
+void	gw_http_json(struct http_request *, int, const char *, size_t);
+void	gw_http_error(struct http_request *, int, const char *,
+	    const char *);
+void	gw_http_error_full(struct http_request *, int, const char *,
+	    const char *, const char *, int);
+void	gw_http_preflight(struct http_request *, int);
+void	gw_http_allow(struct http_request *, int);
+const char *gw_http_header(struct http_request *, const char *);
+
+/* db.c */
+void	gw_db_configure(void);
+void	gw_db_init(void);
+int	gw_db_call(struct http_request *, struct gw_ctx *);
+int	gw_db_resume(struct http_request *);
+void	gw_db_release(struct http_request *, struct gw_ctx *);
+
+/* routes_*.c */
+int	route_health_get(struct http_request *, struct gw_ctx *);
+int	route_meta_openapi(struct http_request *, struct gw_ctx *);
+int	route_auth_signup(struct http_request *, struct gw_ctx *);
+int	route_auth_login(struct http_request *, struct gw_ctx *);
+int	route_auth_logout(struct http_request *, struct gw_ctx *);
+int	route_auth_me(struct http_request *, struct gw_ctx *);
+int	route_tasks_list(struct http_request *, struct gw_ctx *);
+int	route_tasks_create(struct http_request *, struct gw_ctx *);
+int	route_tasks_get(struct http_request *, struct gw_ctx *);
+int	route_tasks_update(struct http_request *, struct gw_ctx *);
+int	route_tasks_replace(struct http_request *, struct gw_ctx *);
+int	route_tasks_delete(struct http_request *, struct gw_ctx *);
+int	route_conversations_list(struct http_request *, struct gw_ctx *);
+int	route_conversations_create(struct http_request *, struct gw_ctx *);
+int	route_conversations_get(struct http_request *, struct gw_ctx *);
+int	route_conversations_delete(struct http_request *, struct gw_ctx *);
+int	route_messages_list(struct http_request *, struct gw_ctx *);
+int	route_messages_create(struct http_request *, struct gw_ctx *);
+
+int	gw_routes_query(struct http_request *, struct gw_ctx *);
+
+#endif

@@ -1,0 +1,345 @@
+/*
+ * The routes of API.md §3 and the checks every request passes before it
+ * may take a pool connection, in this order: route (404), method (405 with
+ * Allow; OPTIONS is the CORS preflight), Content-Type (415), size (413),
+ * JSON syntax (400), a JSON object (400), ids in the path are UUIDs (404),
+ * a valid Bearer token (401).  Then the route's handler runs: one call of
+ * one aido_* function (db.c).
+ *
+ * Kore routes every path here (one "route ^/" in the configuration), so
+ * that unknown routes, wrong methods and preflights all answer in JSON.
+ * A route is a row of the table: adding one is adding a row.
+ */
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "gateway.h"
+
+#define ROUTER_SEGMENTS		8
+
+static const struct gw_route	router_routes[] = {
+	{ "/health", HTTP_METHOD_GET, 0, route_health_get },
+	{ "/openapi.json", HTTP_METHOD_GET, 0, route_meta_openapi },
+
+	{ "/api/auth/signup", HTTP_METHOD_POST, GW_ROUTE_BODY,
+	    route_auth_signup },
+	{ "/api/auth/login", HTTP_METHOD_POST, GW_ROUTE_BODY,
+	    route_auth_login },
+	{ "/api/auth/logout", HTTP_METHOD_POST, GW_ROUTE_AUTH,
+	    route_auth_logout },
+	{ "/api/auth/me", HTTP_METHOD_GET, GW_ROUTE_AUTH, route_auth_me },
+
+	{ "/api/tasks", HTTP_METHOD_GET, GW_ROUTE_AUTH, route_tasks_list },
+	{ "/api/tasks", HTTP_METHOD_POST, GW_ROUTE_AUTH | GW_ROUTE_BODY,
+	    route_tasks_create },
+	{ "/api/tasks/{id}", HTTP_METHOD_GET, GW_ROUTE_AUTH,
+	    route_tasks_get },
+	{ "/api/tasks/{id}", HTTP_METHOD_PATCH, GW_ROUTE_AUTH | GW_ROUTE_BODY,
+	    route_tasks_update },
+	{ "/api/tasks/{id}", HTTP_METHOD_PUT, GW_ROUTE_AUTH | GW_ROUTE_BODY,
+	    route_tasks_replace },
+	{ "/api/tasks/{id}", HTTP_METHOD_DELETE, GW_ROUTE_AUTH,
+	    route_tasks_delete },
+
+	{ "/api/conversations", HTTP_METHOD_GET, GW_ROUTE_AUTH,
+	    route_conversations_list },
+	{ "/api/conversations", HTTP_METHOD_POST,
+	    GW_ROUTE_AUTH | GW_ROUTE_BODY_OPT, route_conversations_create },
+	{ "/api/conversations/{id}", HTTP_METHOD_GET, GW_ROUTE_AUTH,
+	    route_conversations_get },
+	{ "/api/conversations/{id}", HTTP_METHOD_DELETE, GW_ROUTE_AUTH,
+	    route_conversations_delete },
+	{ "/api/conversations/{id}/messages", HTTP_METHOD_GET, GW_ROUTE_AUTH,
+	    route_messages_list },
+	{ "/api/conversations/{id}/messages", HTTP_METHOD_POST,
+	    GW_ROUTE_AUTH | GW_ROUTE_BODY, route_messages_create },
+
+	{ NULL, 0, 0, NULL }
+};
+
+static int	router_match(const char *, const char *, struct gw_ctx *);
+static int	router_body(struct http_request *, struct gw_ctx *);
+static int	router_content_type(const char *);
+static int	router_auth(struct http_request *, struct gw_ctx *);
+static void	router_onfree(struct http_request *);
+
+/*
+ * Kore's handler for every request.  A request that sleeps on the
+ * database comes back here when it wakes: it then resumes its call.
+ */
+int
+gw_http_request(struct http_request *req)
+{
+	const struct gw_route	*r, *found;
+	struct gw_ctx		*ctx;
+	int			 methods;
+
+	if (http_state_exists(req))
+		return (gw_db_resume(req));
+
+	ctx = http_state_create(req, sizeof(*ctx), router_onfree);
+	ctx->started = req->start;
+
+	found = NULL;
+	methods = 0;
+	for (r = router_routes; r->path != NULL; r++) {
+		if (!router_match(r->path, req->path, ctx))
+			continue;
+		methods |= r->method;
+		if (r->method == req->method)
+			found = r;
+	}
+
+	if (methods == 0) {
+		gw_http_error(req, 404, "not_found", "no such route");
+		return (KORE_RESULT_OK);
+	}
+
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		gw_http_preflight(req, methods);
+		return (KORE_RESULT_OK);
+	}
+
+	if (found == NULL) {
+		gw_http_allow(req, methods);
+		return (KORE_RESULT_OK);
+	}
+
+	ctx->route = found;
+	(void)router_match(found->path, req->path, ctx);
+
+	if (!router_body(req, ctx))
+		return (KORE_RESULT_OK);
+
+	if (!router_match(NULL, NULL, ctx)) {
+		gw_http_error(req, 404, "not_found", "not found");
+		return (KORE_RESULT_OK);
+	}
+
+	if ((found->flags & GW_ROUTE_AUTH) && !router_auth(req, ctx))
+		return (KORE_RESULT_OK);
+
+	return (found->handler(req, ctx));
+}
+
+/*
+ * Matches path against pattern segment by segment; "{id}" takes any one
+ * segment (the ids are collected, and checked later).  One trailing slash
+ * is forgiven.  Called with a NULL pattern, checks that the collected
+ * ids are UUIDs.
+ */
+static int
+router_match(const char *pattern, const char *path, struct gw_ctx *ctx)
+{
+	const char	*p, *q, *pe, *qe;
+	char		*id;
+	size_t		 plen, qlen;
+	int		 i;
+
+	if (pattern == NULL) {
+		for (i = 0; i < ctx->nids; i++) {
+			if (!gw_uuid_valid(ctx->ids[i], strlen(ctx->ids[i])))
+				return (0);
+		}
+		return (1);
+	}
+
+	plen = strlen(path);
+	if (plen > 1 && path[plen - 1] == '/')
+		plen--;
+
+	ctx->nids = 0;
+	p = pattern;
+	q = path;
+	qe = path + plen;
+	while (*p != '\0' && q < qe) {
+		if (*p != '/' || *q != '/')
+			return (0);
+		p++;
+		q++;
+		pe = p + strcspn(p, "/");
+		qlen = strcspn(q, "/");
+		if (q + qlen > qe)
+			qlen = qe - q;
+
+		if (pe - p == 4 && !strncmp(p, "{id}", 4)) {
+			if (qlen == 0 || ctx->nids == GW_PATH_IDS)
+				return (0);
+			id = ctx->ids[ctx->nids++];
+			/* Too long for a UUID: kept empty, refused later. */
+			if (qlen > GW_UUID_LEN)
+				qlen = 0;
+			for (i = 0; i < (int)qlen; i++)
+				id[i] = tolower((unsigned char)q[i]);
+			id[i] = '\0';
+			qlen = strcspn(q, "/");
+			if (q + qlen > qe)
+				qlen = qe - q;
+		} else if ((size_t)(pe - p) != qlen || strncmp(p, q, qlen)) {
+			return (0);
+		}
+
+		p = pe;
+		q += qlen;
+	}
+
+	return (*p == '\0' && q == qe);
+}
+
+/*
+ * The body of a route that takes one: application/json, at most
+ * GW_BODY_MAX bytes, valid JSON, an object.  Kept NUL-terminated in ctx.
+ */
+static int
+router_body(struct http_request *req, struct gw_ctx *ctx)
+{
+	json_t		*json;
+	json_error_t	 jerr;
+	ssize_t		 ret;
+	size_t		 len;
+	char		 detail[320];
+
+	if (!(ctx->route->flags & (GW_ROUTE_BODY | GW_ROUTE_BODY_OPT)))
+		return (1);
+
+	len = req->http_body ? req->content_length : 0;
+	if (len == 0 && (ctx->route->flags & GW_ROUTE_BODY_OPT))
+		return (1);
+
+	if (!router_content_type(gw_http_header(req, "content-type"))) {
+		gw_http_error(req, 415, "unsupported_media_type",
+		    "the body must be sent as Content-Type: application/json");
+		return (0);
+	}
+
+	if (len > GW_BODY_MAX) {
+		gw_http_error(req, 413, "payload_too_large",
+		    "the body must be at most 65536 bytes");
+		return (0);
+	}
+
+	ctx->body = kore_malloc(len + 1);
+	ctx->body_len = 0;
+	while (ctx->body_len < len) {
+		ret = http_body_read(req, ctx->body + ctx->body_len,
+		    len - ctx->body_len);
+		if (ret <= 0)
+			break;
+		ctx->body_len += ret;
+	}
+	ctx->body[ctx->body_len] = '\0';
+
+	json = json_loadb(ctx->body, ctx->body_len, JSON_DECODE_ANY, &jerr);
+	if (json == NULL) {
+		(void)snprintf(detail, sizeof(detail), "the body is not valid "
+		    "JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+		    jerr.column);
+		gw_http_error(req, 400, "bad_request", detail);
+		return (0);
+	}
+
+	if (!json_is_object(json)) {
+		json_decref(json);
+		gw_http_error(req, 400, "bad_request",
+		    "the body must be a JSON object");
+		return (0);
+	}
+
+	json_decref(json);
+
+	return (1);
+}
+
+/*
+ * application/json, with an optional charset that must be UTF-8.
+ */
+static int
+router_content_type(const char *ct)
+{
+	const char	*p;
+	size_t		 len;
+
+	if (ct == NULL)
+		return (0);
+
+	while (*ct == ' ')
+		ct++;
+	len = strcspn(ct, "; ");
+	if (len != 16 || strncasecmp(ct, "application/json", 16))
+		return (0);
+
+	for (p = ct + len; *p != '\0'; p++) {
+		if (*p == ';' || *p == ' ')
+			continue;
+		if (!strncasecmp(p, "charset=", 8)) {
+			p += 8;
+			if (*p == '"')
+				p++;
+			if (strncasecmp(p, "utf-8", 5) &&
+			    strncasecmp(p, "utf8", 4))
+				return (0);
+		}
+		p += strcspn(p, ";") - 1;
+	}
+
+	return (1);
+}
+
+/*
+ * Authorization: Bearer <token>, an aido token (HS256, JWT_SECRET).
+ * Whether the session was revoked is the database's to say, in the same
+ * statement as the call itself.
+ */
+static int
+router_auth(struct http_request *req, struct gw_ctx *ctx)
+{
+	const char	*h;
+	int		 ret;
+
+	h = gw_http_header(req, "authorization");
+	if (h == NULL) {
+		gw_http_error(req, 401, "unauthorized",
+		    "an Authorization: Bearer token is required");
+		return (0);
+	}
+
+	if (strncasecmp(h, "bearer ", 7)) {
+		gw_http_error(req, 401, "unauthorized",
+		    "the Authorization header must be: Bearer <token>");
+		return (0);
+	}
+
+	for (h += 7; *h == ' '; h++)
+		;
+
+	ret = gw_jwt_verify(gw_cfg.jwt_secret, gw_cfg.jwt_secret_len, h,
+	    (int64_t)time(NULL), &ctx->auth);
+	if (ret != GW_JWT_OK) {
+		gw_http_error(req, 401, "unauthorized",
+		    ret == GW_JWT_EXPIRED ? "the token has expired" :
+		    "the token is invalid");
+		return (0);
+	}
+
+	return (1);
+}
+
+static void
+router_onfree(struct http_request *req)
+{
+	struct gw_ctx	*ctx;
+
+	if ((ctx = http_state_get(req)) == NULL)
+		return;
+
+	gw_db_release(req, ctx);
+	kore_free(ctx->body);
+	free(ctx->scratch);
+	ctx->body = NULL;
+	ctx->scratch = NULL;
+}

@@ -1,0 +1,436 @@
+/*
+ * Start-up, in Kore's parent process, once, before any worker exists
+ * (kore_parent_configure).  In the order of API.md §4, each failure one
+ * line on stderr and its own exit status:
+ *
+ *	1  configuration: a variable, .env, openapi.json, API_HOST:API_PORT
+ *	2  the database does not answer within DB_CONNECT_TIMEOUT
+ *	3  the aido extension is missing (or unusable by this role)
+ *	4  the aido schema is incomplete (aido_bootstrap() never ran)
+ *
+ * Then the listener is bound and the pool is sized; the workers fork
+ * with all of it.  Blocking here is fine: nothing is served yet.
+ */
+
+#define _GNU_SOURCE		/* dladdr */
+
+#include <sys/stat.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "gateway.h"
+
+#define STARTUP_CONFIG		1
+#define STARTUP_DATABASE	2
+#define STARTUP_EXTENSION	3
+#define STARTUP_SCHEMA		4
+
+#define STARTUP_SERVER		"aido"		/* the server in the config */
+#define STARTUP_FILE_MAX	(1024 * 1024)
+
+struct gw_config	 gw_cfg;
+char			*gw_openapi;
+size_t			 gw_openapi_len;
+
+static void	startup_fail(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3), noreturn));
+static char	*startup_slurp(const char *, size_t *);
+static void	startup_dotenv(void);
+static int	startup_dotenv_set(const char *, const char *, void *);
+static const char *startup_getenv(const char *, void *);
+static void	startup_openapi(void);
+static void	startup_listen(void);
+static PGconn	*startup_connect(void);
+static void	startup_database(void);
+static void	startup_oneline(char *);
+static int	startup_permanent(const char *);
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	char	err[512], *tok;
+
+	/* Logs go to a pipe or file under tests and make run: line by line. */
+	(void)fflush(stdout);
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
+
+	startup_dotenv();
+	if (gw_config_load(&gw_cfg, startup_getenv, NULL, err,
+	    sizeof(err)) == -1)
+		startup_fail(STARTUP_CONFIG, "%s", err);
+
+	startup_openapi();
+	startup_listen();
+	startup_database();
+
+	/*
+	 * Before the fork and the sandbox: jansson's hash seed and OpenSSL's
+	 * lazy initialisation read files the workers may not open.
+	 */
+	json_object_seed(0);
+	tok = gw_jwt_sign(gw_cfg.jwt_secret, gw_cfg.jwt_secret_len,
+	    "00000000-0000-0000-0000-000000000000",
+	    "00000000-0000-0000-0000-000000000000", 0, 1);
+	free(tok);
+
+	gw_db_configure();
+	http_server_version(GW_NAME);
+	http_body_max = 4 * GW_BODY_MAX;
+	http_hsts_enable = 0;		/* plain HTTP: TLS is the proxy's */
+
+	kore_log(LOG_NOTICE, "%s: %s, %u workers x %u connections "
+	    "(DB_POOL_SIZE %d), listening on http://%s:%s", GW_NAME,
+	    gw_cfg.db.redacted, worker_count, pgsql_conn_max,
+	    gw_cfg.db_pool_size, gw_cfg.api_host, gw_cfg.api_port);
+}
+
+/*
+ * One line on stderr, then exit; the pidfile Kore wrote goes too.
+ */
+static void
+startup_fail(int status, const char *fmt, ...)
+{
+	va_list		ap;
+	char		msg[1024];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	startup_oneline(msg);
+	gw_config_scrub(msg, gw_cfg.db.password);
+
+	(void)fflush(stdout);
+	(void)fprintf(stderr, "%s: %s\n", GW_NAME, msg);
+	(void)unlink(kore_pidfile);
+
+	exit(status);
+}
+
+static char *
+startup_slurp(const char *path, size_t *len)
+{
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 off;
+	int		 fd;
+
+	errno = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (NULL);
+
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STARTUP_FILE_MAX) {
+		if (errno == 0)
+			errno = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
+		(void)close(fd);
+		return (NULL);
+	}
+
+	buf = kore_malloc(st.st_size + 1);
+	for (off = 0; off < (size_t)st.st_size; off += n) {
+		n = read(fd, buf + off, st.st_size - off);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			break;
+	}
+	(void)close(fd);
+
+	buf[off] = '\0';
+	*len = off;
+
+	return (buf);
+}
+
+/*
+ * .env in the working directory, if there is one: its variables are set
+ * unless the environment has them already (the environment wins).
+ */
+static void
+startup_dotenv(void)
+{
+	char	*text, err[256];
+	size_t	 len;
+
+	if ((text = startup_slurp(".env", &len)) == NULL) {
+		if (errno == ENOENT)
+			return;
+		startup_fail(STARTUP_CONFIG, "cannot read .env: %s", errno_s);
+	}
+
+	if (gw_config_dotenv(text, len, startup_dotenv_set, NULL, err,
+	    sizeof(err)) == -1) {
+		kore_free(text);
+		startup_fail(STARTUP_CONFIG, "%s", err);
+	}
+
+	kore_free(text);
+}
+
+static int
+startup_dotenv_set(const char *key, const char *value, void *arg)
+{
+	if (getenv(key) != NULL)
+		return (0);
+
+	return (setenv(key, value, 0) == -1 ? -1 : 0);
+}
+
+static const char *
+startup_getenv(const char *name, void *arg)
+{
+	return (getenv(name));
+}
+
+/*
+ * openapi.json, beside the module: read once, served from memory.
+ */
+static void
+startup_openapi(void)
+{
+	Dl_info		 info;
+	json_error_t	 jerr;
+	json_t		*json;
+	char		 dir[PATH_MAX], path[PATH_MAX];
+
+	if (dladdr((void *)kore_parent_configure, &info) == 0 ||
+	    info.dli_fname == NULL)
+		startup_fail(STARTUP_CONFIG, "cannot locate the gateway module");
+
+	(void)kore_strlcpy(dir, info.dli_fname, sizeof(dir));
+	(void)snprintf(path, sizeof(path), "%s/openapi.json", dirname(dir));
+
+	if ((gw_openapi = startup_slurp(path, &gw_openapi_len)) == NULL)
+		startup_fail(STARTUP_CONFIG, "cannot read %s: %s", path,
+		    errno_s);
+
+	if ((json = json_loadb(gw_openapi, gw_openapi_len, 0, &jerr)) == NULL)
+		startup_fail(STARTUP_CONFIG, "%s is not valid JSON: %s (line "
+		    "%d)", path, jerr.text, jerr.line);
+	json_decref(json);
+}
+
+/*
+ * API_HOST:API_PORT, bound now: a busy port is a configuration error.
+ */
+static void
+startup_listen(void)
+{
+	struct kore_server	*srv;
+	struct addrinfo		 hints, *res;
+	int			 r, saved;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+
+	r = getaddrinfo(gw_cfg.api_host, gw_cfg.api_port, &hints, &res);
+	if (r != 0)
+		startup_fail(STARTUP_CONFIG, "API_HOST \"%s\" is not an "
+		    "address this machine can listen on: %s", gw_cfg.api_host,
+		    gai_strerror(r));
+	freeaddrinfo(res);
+
+	if ((srv = kore_server_lookup(STARTUP_SERVER)) == NULL)
+		srv = kore_server_create(STARTUP_SERVER);
+	srv->tls = 0;
+
+	errno = 0;
+	if (!kore_server_bind(srv, gw_cfg.api_host, gw_cfg.api_port, NULL)) {
+		saved = errno;
+		startup_fail(STARTUP_CONFIG, "cannot listen on %s:%s "
+		    "(API_HOST:API_PORT): %s", gw_cfg.api_host,
+		    gw_cfg.api_port, saved ? strerror(saved) : "bind failed");
+	}
+}
+
+/*
+ * Connects, retrying with backoff until DB_CONNECT_TIMEOUT has passed (a
+ * waking Neon compute, a database still starting).  Failures that no
+ * wait will cure (a wrong password, a missing database) end it early.
+ */
+static PGconn *
+startup_connect(void)
+{
+	struct timespec	 ts;
+	PGconn		*conn;
+	u_int64_t	 start, now, delay, left;
+	int		 tries;
+	char		 timeout[24], msg[512];
+	const char	*keys[] = { "dbname", "connect_timeout", NULL };
+	const char	*values[] = { gw_cfg.db.url, timeout, NULL };
+
+	start = kore_time_ms();
+	delay = 250;
+	tries = 0;
+
+	for (;;) {
+		now = kore_time_ms();
+		left = start + gw_cfg.db_connect_timeout * 1000ULL - now;
+		if (now >= start + gw_cfg.db_connect_timeout * 1000ULL)
+			left = 0;
+		(void)snprintf(timeout, sizeof(timeout), "%llu",
+		    (unsigned long long)(left + 999) / 1000);
+
+		conn = PQconnectdbParams(keys, values, 1);
+		tries++;
+		if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+			return (conn);
+
+		(void)kore_strlcpy(msg, conn ? PQerrorMessage(conn) :
+		    "out of memory", sizeof(msg));
+		PQfinish(conn);
+		startup_oneline(msg);
+
+		now = kore_time_ms();
+		if (startup_permanent(msg) ||
+		    now + delay >= start + gw_cfg.db_connect_timeout * 1000ULL)
+			startup_fail(STARTUP_DATABASE, "the database does not "
+			    "answer (%d attempts in %llu s, DB_CONNECT_TIMEOUT "
+			    "%d): %s", tries,
+			    (unsigned long long)(now - start + 999) / 1000,
+			    gw_cfg.db_connect_timeout, msg);
+
+		if (tries == 1) {
+			kore_log(LOG_NOTICE, "%s: the database does not answer "
+			    "yet, retrying for up to %d s", GW_NAME,
+			    gw_cfg.db_connect_timeout);
+		}
+
+		ts.tv_sec = delay / 1000;
+		ts.tv_nsec = (delay % 1000) * 1000000;
+		(void)nanosleep(&ts, NULL);
+		if (sig_recv != 0)
+			startup_fail(STARTUP_DATABASE, "interrupted while "
+			    "waiting for the database");
+		if (delay < 2000)
+			delay *= 2;
+	}
+}
+
+/*
+ * The database answers; the extension is there and usable; the schema is
+ * complete.  The connection is closed before the workers fork.
+ */
+static void
+startup_database(void)
+{
+	PGconn		*conn;
+	PGresult	*res;
+	char		 missing[256];
+	int		 i, n;
+
+	conn = startup_connect();
+
+	res = PQexec(conn, "SELECT e.extversion, n.nspname, "
+	    "pg_catalog.to_regprocedure('aido_schema_status()') IS NOT NULL, "
+	    "pg_catalog.has_function_privilege("
+	    "'aido_task_get(uuid,uuid,uuid)', 'EXECUTE') "
+	    "FROM pg_catalog.pg_extension e "
+	    "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+	    "WHERE e.extname = 'aido'");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		startup_fail(STARTUP_EXTENSION, "cannot look for the aido "
+		    "extension: %s", PQresultErrorMessage(res));
+
+	if (PQntuples(res) == 0)
+		startup_fail(STARTUP_EXTENSION, "the aido extension is not "
+		    "installed in database \"%s\": run CREATE EXTENSION aido; "
+		    "SELECT aido_bootstrap(); there", PQdb(conn));
+
+	if (strcmp(PQgetvalue(res, 0, 2), "t"))
+		startup_fail(STARTUP_EXTENSION, "the aido extension is in "
+		    "schema \"%s\", which is not on the search_path of role "
+		    "\"%s\"", PQgetvalue(res, 0, 1), PQuser(conn));
+
+	if (strcmp(PQgetvalue(res, 0, 3), "t"))
+		startup_fail(STARTUP_EXTENSION, "role \"%s\" may not call the "
+		    "aido extension's functions: GRANT aido_api TO \"%s\"",
+		    PQuser(conn), PQuser(conn));
+
+	kore_log(LOG_NOTICE, "%s: database \"%s\", aido %s", GW_NAME,
+	    PQdb(conn), PQgetvalue(res, 0, 0));
+	PQclear(res);
+
+	res = PQexec(conn, "SELECT kind, name FROM aido_schema_status() "
+	    "WHERE NOT present");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		startup_fail(STARTUP_SCHEMA, "cannot check the aido schema: "
+		    "%s", PQresultErrorMessage(res));
+
+	if ((n = PQntuples(res)) > 0) {
+		missing[0] = '\0';
+		for (i = 0; i < n && i < 3; i++) {
+			(void)snprintf(missing + strlen(missing),
+			    sizeof(missing) - strlen(missing), "%s%s %s",
+			    i ? ", " : "", PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 1));
+		}
+		startup_fail(STARTUP_SCHEMA, "the aido schema is incomplete "
+		    "in database \"%s\": %d objects missing (%s%s): run "
+		    "SELECT aido_bootstrap(); there", PQdb(conn), n, missing,
+		    n > 3 ? ", ..." : "");
+	}
+
+	PQclear(res);
+	PQfinish(conn);
+}
+
+/* libpq's multi-line messages, on one line. */
+static void
+startup_oneline(char *msg)
+{
+	char	*p, *q;
+
+	for (p = q = msg; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			if (q > msg && q[-1] != ' ')
+				*q++ = ' ';
+			continue;
+		}
+		*q++ = *p;
+	}
+	while (q > msg && q[-1] == ' ')
+		q--;
+	*q = '\0';
+}
+
+/*
+ * Connection failures that waiting will not cure.
+ */
+static int
+startup_permanent(const char *msg)
+{
+	static const char	*permanent[] = {
+		"password authentication failed",
+		"no pg_hba.conf entry",
+		"does not exist",
+		"is not permitted to log in",
+		"no password supplied",
+		NULL
+	};
+	int			 i;
+
+	for (i = 0; permanent[i] != NULL; i++) {
+		if (strstr(msg, permanent[i]) != NULL)
+			return (1);
+	}
+
+	return (0);
+}
