@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE EXTENSION IF NOT EXISTS aido;
 
-SELECT plan(211);
+SELECT plan(214);
 
 -- Cheap password hashes: this suite is about tasks, not argon2id.
 SET LOCAL aido.password_memory_kib = 1024;
@@ -409,6 +409,40 @@ SELECT is(pg_temp.detail_codes(format($$UPDATE aido.tasks SET %s = %s WHERE id =
           codes,
           'a direct UPDATE giving a task ' || label || ' names ' || codes[1] || ' in DETAIL')
   FROM bad_row ORDER BY n;
+
+-- The same as aido_admin, the role a DBA is given rather than superuser.
+CREATE FUNCTION pg_temp.as_admin(sql text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    st text;
+    det text;
+BEGIN
+    SET LOCAL ROLE aido_admin;
+    EXECUTE sql;
+    RESET ROLE;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, det = PG_EXCEPTION_DETAIL;
+    IF st = '23514' THEN    -- the field:code pairs of the DETAIL
+        SELECT string_agg((e->>'field') || ':' || (e->>'code'), ',' ORDER BY ord) INTO det
+          FROM jsonb_array_elements(det::jsonb) WITH ORDINALITY AS x(e, ord);
+    END IF;
+    RETURN st || ' ' || coalesce(det, '');
+END
+$$;
+SELECT is(pg_temp.as_admin(format($$INSERT INTO aido.tasks (user_id, title, tags) VALUES (%L, ' As admin ', '{A}')$$,
+                                  pg_temp.uid('alice'))),
+          'ok', 'aido_admin may INSERT a valid task directly');
+SELECT is(pg_temp.as_admin(format($$INSERT INTO aido.tasks (user_id, title, priority) VALUES (%L, 'x', 'urgent')$$,
+                                  pg_temp.uid('alice'))),
+          '23514 priority:invalid_choice',
+          'aido_admin''s direct INSERT of an invalid task is refused with the same 23514 and DETAIL');
+SELECT is((SELECT to_jsonb(t) - ARRAY['id', 'user_id', 'created_at', 'updated_at']
+             FROM aido.tasks t WHERE t.user_id = pg_temp.uid('alice') AND t.title = 'As admin'),
+          '{"title": "As admin", "tags": ["a"], "description": null, "completed": false, "completed_at": null,
+            "priority": "medium", "due_date": null, "recurring": false, "recurring_pattern": null,
+            "next_occurrence_id": null}'::jsonb,
+          'aido_admin''s direct INSERT is normalised and completed with defaults like the API''s');
 
 WITH i AS (
     INSERT INTO aido.tasks (user_id, title, tags)
