@@ -185,10 +185,10 @@ AS $objects$
 	('index', 'messages', 'messages_user_id_idx', 'CREATE INDEX messages_user_id_idx ON aido.messages (user_id)'),
 
 	('trigger', 'users', 'users_normalize', 'CREATE TRIGGER users_normalize BEFORE INSERT OR UPDATE ON aido.users FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_users_normalize()'),
-	('trigger', 'sessions', 'sessions_touch', 'CREATE TRIGGER sessions_touch BEFORE UPDATE ON aido.sessions FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
+	('trigger', 'sessions', 'sessions_touch', 'CREATE TRIGGER sessions_touch BEFORE INSERT OR UPDATE ON aido.sessions FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
 	('trigger', 'tasks', 'tasks_guard', 'CREATE TRIGGER tasks_guard BEFORE INSERT OR UPDATE ON aido.tasks FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_tasks_guard()'),
-	('trigger', 'conversations', 'conversations_touch', 'CREATE TRIGGER conversations_touch BEFORE UPDATE ON aido.conversations FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
-	('trigger', 'messages', 'messages_touch', 'CREATE TRIGGER messages_touch BEFORE UPDATE ON aido.messages FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()')
+	('trigger', 'conversations', 'conversations_touch', 'CREATE TRIGGER conversations_touch BEFORE INSERT OR UPDATE ON aido.conversations FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
+	('trigger', 'messages', 'messages_touch', 'CREATE TRIGGER messages_touch BEFORE INSERT OR UPDATE ON aido.messages FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()')
 	) AS o(kind, tbl, name, ddl)
 $objects$;
 
@@ -226,8 +226,16 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	NEW.created_at := OLD.created_at;
-	NEW.updated_at := clock_timestamp();
+	IF TG_OP = 'INSERT' THEN
+		/* a new row has never been edited: both times are the same */
+		NEW.updated_at := NEW.created_at;
+	ELSE
+		NEW.created_at := OLD.created_at;
+		/* touched now, unless the writer set the time itself */
+		IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+			NEW.updated_at := clock_timestamp();
+		END IF;
+	END IF;
 	RETURN NEW;
 END
 $$;
@@ -243,6 +251,8 @@ BEGIN
 	IF TG_OP = 'UPDATE' THEN
 		NEW.created_at := OLD.created_at;
 		NEW.updated_at := clock_timestamp();
+	ELSE
+		NEW.updated_at := NEW.created_at;
 	END IF;
 	RETURN NEW;
 END
@@ -286,6 +296,8 @@ BEGIN
 		IF NEW.completed AND OLD.completed THEN
 			NEW.completed_at := OLD.completed_at;
 		END IF;
+	ELSE
+		NEW.updated_at := NEW.created_at;
 	END IF;
 
 	IF NOT NEW.completed THEN
@@ -588,8 +600,10 @@ CREATE FUNCTION _aido_unknown_field_errors(body jsonb, allowed text[])
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
-	SELECT coalesce(jsonb_agg(_aido_error(k, 'unknown_field',
-										  format('unknown field "%s"', k))), '[]')
+	SELECT coalesce(jsonb_agg(
+		CASE WHEN k IN ('id', 'user_id', 'conversation_id', 'created_at', 'updated_at')
+			 THEN _aido_error(k, 'read_only', format('%s is set by the server', k))
+			 ELSE _aido_error(k, 'unknown_field', format('unknown field "%s"', k)) END), '[]')
 	FROM jsonb_object_keys(body) AS k
 	WHERE k <> ALL (allowed)
 $$;
@@ -1102,6 +1116,9 @@ BEGIN
 	IF jsonb_typeof(b) <> 'object' THEN
 		PERFORM _aido_raise_invalid('conversation is invalid', _aido_not_object_error('conversation'));
 	END IF;
+	IF jsonb_typeof(b -> 'title') = 'string' THEN
+		b := jsonb_set(b, '{title}', to_jsonb(_aido_trim(b ->> 'title')));
+	END IF;
 	PERFORM _aido_raise_invalid('conversation is invalid',
 		_aido_text_field_errors(b, 'title', false, 0, 200)
 		|| _aido_unknown_field_errors(b, ARRAY['title']));
@@ -1227,9 +1244,8 @@ DECLARE
 	t record;
 BEGIN
 	PERFORM _aido_check_session($1, $4);
-	/* the conversation must be the user's; bumping it also locks it */
-	UPDATE aido.conversations x SET updated_at = clock_timestamp()
-	WHERE x.id = $2 AND x.user_id = $1;
+	/* the conversation must be the user's; locking it orders its messages */
+	PERFORM 1 FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1 FOR UPDATE;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('conversation');
 	END IF;
@@ -1237,6 +1253,8 @@ BEGIN
 	INSERT INTO aido.messages AS x (conversation_id, user_id, role, content)
 	VALUES ($2, $1, $3 ->> 'role', $3 ->> 'content')
 	RETURNING x.* INTO t;
+	/* the conversation was last updated when its newest message came */
+	UPDATE aido.conversations x SET updated_at = t.created_at WHERE x.id = $2;
 	RETURN to_jsonb(t);
 END
 $$;
