@@ -109,15 +109,15 @@ AS $objects$
 	('schema', NULL, 'aido', 'CREATE SCHEMA aido'),
 
 	('table', 'users', 'users', 'CREATE TABLE aido.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
-	('column', 'users', 'email', 'ALTER TABLE aido.users ADD COLUMN email text NOT NULL'),
+	('column', 'users', 'email', 'ALTER TABLE aido.users ADD COLUMN email text'),
 	('column', 'users', 'password_hash', 'ALTER TABLE aido.users ADD COLUMN password_hash text'),
 	('column', 'users', 'name', 'ALTER TABLE aido.users ADD COLUMN name text'),
 	('column', 'users', 'external_id', 'ALTER TABLE aido.users ADD COLUMN external_id text'),
 	('column', 'users', 'created_at', 'ALTER TABLE aido.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
 	('column', 'users', 'updated_at', 'ALTER TABLE aido.users ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
-	('constraint', 'users', 'users_email_key', 'ALTER TABLE aido.users ADD CONSTRAINT users_email_key UNIQUE (email)'),
+	('index', 'users', 'users_email_key', 'CREATE UNIQUE INDEX users_email_key ON aido.users (email) WHERE external_id IS NULL'),
 	('constraint', 'users', 'users_external_id_key', 'ALTER TABLE aido.users ADD CONSTRAINT users_external_id_key UNIQUE (external_id)'),
-	('constraint', 'users', 'users_email_check', $$ALTER TABLE aido.users ADD CONSTRAINT users_email_check CHECK (char_length(email) BETWEEN 3 AND 255 AND email = lower(btrim(email)) AND position('@' in email) > 1)$$),
+	('constraint', 'users', 'users_email_check', $$ALTER TABLE aido.users ADD CONSTRAINT users_email_check CHECK (CASE WHEN email IS NULL THEN external_id IS NOT NULL ELSE char_length(email) BETWEEN 3 AND 255 AND email = lower(btrim(email)) AND position('@' in email) > 1 END)$$),
 	('constraint', 'users', 'users_name_check', 'ALTER TABLE aido.users ADD CONSTRAINT users_name_check CHECK (name IS NULL OR char_length(name) <= 100)'),
 	('constraint', 'users', 'users_external_id_check', 'ALTER TABLE aido.users ADD CONSTRAINT users_external_id_check CHECK (external_id IS NULL OR char_length(external_id) BETWEEN 1 AND 255)'),
 
@@ -498,21 +498,27 @@ BEGIN
 END
 $$;
 
-/* 28000 unless session_id is a live session of user_id (NULL: trusted). */
+/*
+ * 28000 unless session_id is a live session of user_id; NULL is trusted (a
+ * DBA, or an external token the gateway verified).  Returns the user id that
+ * responses show: the external id for a user of an external provider.
+ */
 CREATE FUNCTION _aido_check_session(p_user uuid, p_session uuid)
-RETURNS void
+RETURNS text
 LANGUAGE plpgsql
 AS $$
 DECLARE
 	seen timestamptz;
+	shown text;
 BEGIN
 	IF p_session IS NULL THEN
-		IF p_user IS NULL OR NOT EXISTS (SELECT 1 FROM aido.users u WHERE u.id = p_user) THEN
+		SELECT coalesce(u.external_id, u.id::text) INTO shown FROM aido.users u WHERE u.id = p_user;
+		IF shown IS NULL THEN
 			RAISE EXCEPTION USING
 				ERRCODE = 'no_data_found',
 				MESSAGE = 'user not found';
 		END IF;
-		RETURN;
+		RETURN shown;
 	END IF;
 	SELECT s.last_seen_at INTO seen
 	FROM aido.sessions s
@@ -529,7 +535,17 @@ BEGIN
 	IF seen < clock_timestamp() - interval '5 minutes' THEN
 		UPDATE aido.sessions s SET last_seen_at = clock_timestamp() WHERE s.id = p_session;
 	END IF;
+	RETURN p_user::text;
 END
+$$;
+
+/* A row's JSON as its user sees it: user_id is the id they know. */
+CREATE FUNCTION _aido_as_user(j jsonb, shown text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT CASE WHEN j ->> 'user_id' = shown THEN j
+				ELSE jsonb_set(j, '{user_id}', to_jsonb(shown)) END
 $$;
 
 CREATE FUNCTION _aido_raise_invalid(message text, errors jsonb)
@@ -674,7 +690,7 @@ BEGIN
 	END IF;
 	PERFORM _aido_raise_invalid('signup is invalid', errors);
 
-	IF EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email) THEN
+	IF EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email AND x.external_id IS NULL) THEN
 		RAISE EXCEPTION USING
 			ERRCODE = 'unique_violation',
 			MESSAGE = 'email is already registered',
@@ -722,7 +738,7 @@ BEGIN
 	IF pw <> '' AND octet_length(pw) <= 1024 THEN
 		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO u
 		FROM aido.users x
-		WHERE x.email = lower(_aido_trim(credentials ->> 'email'));
+		WHERE x.email = lower(_aido_trim(credentials ->> 'email')) AND x.external_id IS NULL;
 		IF FOUND AND u.password_hash IS NOT NULL THEN
 			ok := aido_verify_password(pw, u.password_hash);
 		ELSE
@@ -742,6 +758,48 @@ BEGIN
 	END IF;
 	RETURN _aido_open_session(_aido_user_json(u.id, u.email, u.name, u.created_at),
 							  ttl_seconds, user_agent);
+END
+$$;
+
+/*
+ * The user behind an external identity provider's token (API.md 3.2): found
+ * by external_id = sub, created on first sight.  Never matched by email, so
+ * a provider cannot take over an account; concurrent first requests create
+ * one user (ON CONFLICT on the unique external_id).
+ */
+CREATE FUNCTION aido_external_user(external_id text, email text DEFAULT NULL,
+								   name text DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	uid uuid;
+	v_email text := lower(_aido_trim($2));
+BEGIN
+	IF $1 IS NULL OR char_length($1) NOT BETWEEN 1 AND 255 THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_authorization_specification',
+			MESSAGE = 'external identity is not valid',
+			DETAIL = 'sub must be 1 to 255 characters';
+	END IF;
+	SELECT x.id INTO uid FROM aido.users x WHERE x.external_id = $1;
+	IF FOUND THEN
+		RETURN uid;
+	END IF;
+	/* keep what the provider says only where it fits our rules */
+	IF char_length(v_email) NOT BETWEEN 3 AND 255 OR position('@' in v_email) < 2 THEN
+		v_email := NULL;
+	END IF;
+	INSERT INTO aido.users AS x (external_id, email, name)
+	VALUES ($1, v_email, left(nullif(_aido_trim($3), ''), 100))
+	ON CONFLICT ON CONSTRAINT users_external_id_key DO NOTHING
+	RETURNING x.id INTO uid;
+	IF uid IS NULL THEN
+		SELECT x.id INTO uid FROM aido.users x WHERE x.external_id = $1;
+	END IF;
+	RETURN uid;
 END
 $$;
 
@@ -774,16 +832,11 @@ SET TimeZone = 'UTC'
 AS $$
 DECLARE
 	u record;
+	shown text;
 BEGIN
-	IF $2 IS NULL THEN
-		RAISE EXCEPTION USING
-			ERRCODE = 'invalid_authorization_specification',
-			MESSAGE = 'session is not valid',
-			HINT = 'sign in again';
-	END IF;
-	PERFORM _aido_check_session($1, $2);
+	shown := _aido_check_session($1, $2);
 	SELECT x.id, x.email, x.name, x.created_at INTO u FROM aido.users x WHERE x.id = $1;
-	RETURN _aido_user_json(u.id, u.email, u.name, u.created_at);
+	RETURN jsonb_set(_aido_user_json(u.id, u.email, u.name, u.created_at), '{id}', to_jsonb(shown));
 END
 $$;
 
@@ -798,9 +851,10 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	t record;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task($2, false));
 	INSERT INTO aido.tasks AS x (user_id, title, description, completed, priority,
 								 tags, due_date, recurring, recurring_pattern)
@@ -814,7 +868,7 @@ BEGIN
 			coalesce(($2 ->> 'recurring')::boolean, false),
 			$2 ->> 'recurring_pattern')
 	RETURNING x.* INTO t;
-	RETURN to_jsonb(t);
+	RETURN _aido_as_user(to_jsonb(t), shown);
 END
 $$;
 
@@ -826,14 +880,15 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	j jsonb;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	SELECT to_jsonb(x) INTO j FROM aido.tasks x WHERE x.id = $2 AND x.user_id = $1;
 	IF j IS NULL THEN
 		PERFORM _aido_not_found('task');
 	END IF;
-	RETURN j;
+	RETURN _aido_as_user(j, shown);
 END
 $$;
 
@@ -850,10 +905,11 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	p jsonb := $3;
 	t record;
 BEGIN
-	PERFORM _aido_check_session($1, $4);
+	shown := _aido_check_session($1, $4);
 	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(p, true));
 	IF p = '{}'::jsonb THEN
 		RETURN aido_task_get($1, $2);
@@ -877,7 +933,7 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('task');
 	END IF;
-	RETURN to_jsonb(t);
+	RETURN _aido_as_user(to_jsonb(t), shown);
 END
 $$;
 
@@ -891,10 +947,11 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	p jsonb := $3;
 	t record;
 BEGIN
-	PERFORM _aido_check_session($1, $4);
+	shown := _aido_check_session($1, $4);
 	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(p, false));
 	UPDATE aido.tasks AS x SET
 		title = p ->> 'title',
@@ -910,7 +967,7 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('task');
 	END IF;
-	RETURN to_jsonb(t);
+	RETURN _aido_as_user(to_jsonb(t), shown);
 END
 $$;
 
@@ -922,16 +979,17 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	t record;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	UPDATE aido.tasks AS x SET completed = NOT x.completed
 	WHERE x.id = $2 AND x.user_id = $1
 	RETURNING x.* INTO t;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('task');
 	END IF;
-	RETURN to_jsonb(t);
+	RETURN _aido_as_user(to_jsonb(t), shown);
 END
 $$;
 
@@ -941,8 +999,10 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
+DECLARE
+	shown text;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	DELETE FROM aido.tasks x WHERE x.id = $2 AND x.user_id = $1;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('task');
@@ -967,6 +1027,7 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
+	shown text;
 	p jsonb := coalesce($2, '{}');
 	v_status text;
 	v_priority text;
@@ -994,7 +1055,7 @@ DECLARE
 	more boolean := false;
 BEGIN
 	/* a dead session is 401 whatever else is wrong with the request */
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	IF jsonb_typeof(p) <> 'object' THEN
 		PERFORM _aido_bad_param('params', 'must be a JSON object');
 	END IF;
@@ -1084,7 +1145,7 @@ BEGIN
 			more := true;
 			EXIT;
 		END IF;
-		items := array_append(items, r.j);
+		items := array_append(items, _aido_as_user(r.j, shown));
 		last_k := r.k;
 		last_c := r.c;
 		last_i := r.i;
@@ -1109,10 +1170,11 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	b jsonb := coalesce($2, '{}');
 	t record;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	IF jsonb_typeof(b) <> 'object' THEN
 		PERFORM _aido_raise_invalid('conversation is invalid', _aido_not_object_error('conversation'));
 	END IF;
@@ -1125,7 +1187,7 @@ BEGIN
 	INSERT INTO aido.conversations AS x (user_id, title)
 	VALUES ($1, nullif(_aido_trim(b ->> 'title'), ''))
 	RETURNING x.* INTO t;
-	RETURN to_jsonb(t);
+	RETURN _aido_as_user(to_jsonb(t), shown);
 END
 $$;
 
@@ -1138,14 +1200,15 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	j jsonb;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	SELECT to_jsonb(x) INTO j FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1;
 	IF j IS NULL THEN
 		PERFORM _aido_not_found('conversation');
 	END IF;
-	RETURN j;
+	RETURN _aido_as_user(j, shown);
 END
 $$;
 
@@ -1156,8 +1219,10 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
+DECLARE
+	shown text;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	DELETE FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('conversation');
@@ -1176,6 +1241,7 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
+	shown text;
 	p jsonb := coalesce($2, '{}');
 	v_limit integer;
 	c_created timestamptz;
@@ -1185,13 +1251,13 @@ DECLARE
 	last_c timestamptz;
 	last_i uuid;
 BEGIN
-	PERFORM _aido_check_session($1, $3);
+	shown := _aido_check_session($1, $3);
 	v_limit := _aido_param_limit(p, 50);
 	IF _aido_param(p, 'cursor') IS NOT NULL THEN
 		SELECT d.created_at, d.id INTO c_created, c_id
 		FROM _aido_cursor_decode(_aido_param(p, 'cursor'), 'conversations') AS d;
 	END IF;
-	SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at DESC, x.id DESC), '[]'), count(*)
+	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), shown) ORDER BY x.created_at DESC, x.id DESC), '[]'), count(*)
 	INTO items, n
 	FROM (SELECT * FROM aido.conversations y
 		  WHERE y.user_id = $1
@@ -1241,9 +1307,10 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
+	shown text;
 	t record;
 BEGIN
-	PERFORM _aido_check_session($1, $4);
+	shown := _aido_check_session($1, $4);
 	/* the conversation must be the user's; locking it orders its messages */
 	PERFORM 1 FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1 FOR UPDATE;
 	IF NOT FOUND THEN
@@ -1255,7 +1322,7 @@ BEGIN
 	RETURNING x.* INTO t;
 	/* the conversation was last updated when its newest message came */
 	UPDATE aido.conversations x SET updated_at = t.created_at WHERE x.id = $2;
-	RETURN to_jsonb(t);
+	RETURN _aido_as_user(to_jsonb(t), shown);
 END
 $$;
 
@@ -1270,6 +1337,7 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
+	shown text;
 	p jsonb := coalesce($3, '{}');
 	v_limit integer;
 	c_created timestamptz;
@@ -1279,7 +1347,7 @@ DECLARE
 	last_c timestamptz;
 	last_i uuid;
 BEGIN
-	PERFORM _aido_check_session($1, $4);
+	shown := _aido_check_session($1, $4);
 	v_limit := _aido_param_limit(p, 50);
 	IF _aido_param(p, 'cursor') IS NOT NULL THEN
 		SELECT d.created_at, d.id INTO c_created, c_id
@@ -1288,7 +1356,7 @@ BEGIN
 	IF NOT EXISTS (SELECT 1 FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1) THEN
 		PERFORM _aido_not_found('conversation');
 	END IF;
-	SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.created_at, x.id), '[]'), count(*)
+	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), shown) ORDER BY x.created_at, x.id), '[]'), count(*)
 	INTO items, n
 	FROM (SELECT * FROM aido.messages y
 		  WHERE y.conversation_id = $2 AND y.user_id = $1
@@ -1342,6 +1410,7 @@ GRANT EXECUTE ON FUNCTION
 	aido_login(jsonb, integer, text),
 	aido_logout(uuid, uuid),
 	aido_session_user(uuid, uuid),
+	aido_external_user(text, text, text),
 	aido_task_create(uuid, jsonb, uuid),
 	aido_task_get(uuid, uuid, uuid),
 	aido_task_list(uuid, jsonb, uuid),
@@ -1381,7 +1450,9 @@ COMMENT ON FUNCTION aido_login(jsonb, integer, text) IS
 COMMENT ON FUNCTION aido_logout(uuid, uuid) IS
 'revokes a session: its token is refused from then on; 28000 when it is not live';
 COMMENT ON FUNCTION aido_session_user(uuid, uuid) IS
-'the user of a live session, as {id, email, name, created_at}; 28000 otherwise';
+'the user of a live session (or, with no session, the user as given), as {id, email, name, created_at}; 28000 for a dead session';
+COMMENT ON FUNCTION aido_external_user(text, text, text) IS
+'the user id behind an external provider''s subject, created on first sight; never matched by email';
 COMMENT ON FUNCTION aido_task_create(uuid, jsonb, uuid) IS
 'creates a task for a user from its JSON fields; 23514 with the field errors in DETAIL';
 COMMENT ON FUNCTION aido_task_get(uuid, uuid, uuid) IS
