@@ -28,8 +28,11 @@ $gw->new_task($u, title => 'survives outages');
 {
 	my $r = $gw->api($u->{token}, GET => '/api/tasks');
 	is($r->{status}, 200, 'tasks are listed while the database is up');
-	AidoGW::psql($db->{name}, 'SELECT pg_terminate_backend(pid) FROM ' .
-	    "pg_stat_activity WHERE usename = '$db->{role}'");
+	my $killed = AidoGW::psql($db->{name}, 'SELECT count(*) FROM ' .
+	    '(SELECT pg_terminate_backend(pid) FROM pg_stat_activity ' .
+	    "WHERE usename = '$db->{role}') AS t");
+	cmp_ok($killed, '>=', 1, 'the server closes the connections the ' .
+	    'gateway pooled');
 	sleep(0.5);
 	my @st = map { $gw->api($u->{token}, GET => '/api/tasks')->{status} }
 	    1 .. 6;

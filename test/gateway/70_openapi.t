@@ -18,7 +18,7 @@ my $doc = ref($r->{json}) eq 'HASH' ? $r->{json} : {};
 like($doc->{openapi} // '', qr/\A3\.1\.\d+\z/, 'it is an OpenAPI 3.1 document');
 ok(ref($doc->{info}) eq 'HASH' && length($doc->{info}{title} // '') &&
     length($doc->{info}{version} // ''), 'it has info.title and info.version');
-ok(ref($doc->{paths}) eq 'HASH' && keys(%{ $doc->{paths} }),
+ok(ref($doc->{paths}) eq 'HASH' && scalar(keys(%{ $doc->{paths} })),
     'it documents paths');
 
 my %METHODS = map { $_ => 1 } qw(get post put patch delete options head);
@@ -51,7 +51,8 @@ ok(!@missing, 'every compatibility route of API.md §3.1 is documented')
 
 my @noresp = grep { ref($documented{$_}[1]) ne 'HASH' ||
     ref($documented{$_}[1]{responses}) ne 'HASH' ||
-    !keys(%{ $documented{$_}[1]{responses} }) } sort(keys(%documented));
+    !scalar(keys(%{ $documented{$_}[1]{responses} })) }
+    sort(keys(%documented));
 ok(!@noresp, 'every documented operation lists its responses')
     or diag('without responses: ' . join(', ', @noresp));
 

@@ -14,50 +14,55 @@ my $other = $gw->new_user;
 my $T = $u->{token};
 my $base = "/api/$u->{id}/tasks";
 
+# The items of a compatibility list answer: a bare array.
+sub items { return (ref($_[0]{json}) eq 'ARRAY' ? $_[0]{json} : []) }
+
 my $r = $gw->api($T, POST => $base, { title => 'compat task',
     priority => 'high' });
 AidoGW::json_ok($r, 201, "POST /api/{user_id}/tasks answers 201");
 my $t = $r->{json} // {};
+my $tid = $t->{id} // 'missing';
 is($t->{title}, 'compat task', '... with the task');
 is($t->{user_id}, $u->{id}, '... belonging to the user');
-is_deeply($gw->api($T, GET => "/api/tasks/$t->{id}")->{json}, $t,
+is_deeply($gw->api($T, GET => "/api/tasks/$tid")->{json}, $t,
     'it is the same task as on /api/tasks/{id}');
 
 $r = $gw->api($T, GET => $base);
 AidoGW::json_ok($r, 200, 'GET /api/{user_id}/tasks answers 200 with a ' .
     'bare JSON array', 'ARRAY');
-is_deeply([ map { $_->{id} } @{ ref($r->{json}) eq 'ARRAY' ? $r->{json} :
-    [] } ], [ $t->{id} ], '... holding the tasks');
+is_deeply([ map { $_->{id} } @{ items($r) } ], [ $tid ],
+    '... holding the tasks');
 ok(!defined AidoGW::header($r, 'x-next-cursor'),
     'no X-Next-Cursor when nothing follows');
 
-$r = $gw->api($T, GET => "$base/$t->{id}");
+$r = $gw->api($T, GET => "$base/$tid");
 AidoGW::json_ok($r, 200, 'GET /api/{user_id}/tasks/{id} answers 200');
 is_deeply($r->{json}, $t, '... with the task');
-$r = $gw->api($T, PATCH => "$base/$t->{id}", { priority => 'low' });
+$r = $gw->api($T, PATCH => "$base/$tid", { priority => 'low' });
 is($r->{status}, 200, 'PATCH /api/{user_id}/tasks/{id} answers 200');
 is($r->{json}{priority}, 'low', '... and changes the field');
 is($r->{json}{title}, 'compat task', '... and only that one');
-$r = $gw->api($T, PUT => "$base/$t->{id}", { title => 'replaced' });
+$r = $gw->api($T, PUT => "$base/$tid", { title => 'replaced' });
 is($r->{status}, 200, 'PUT /api/{user_id}/tasks/{id} answers 200');
 is($r->{json}{priority}, 'medium', '... and resets absent fields');
 
-$r = $gw->api($T, PATCH => "$base/$t->{id}/complete");
+$r = $gw->api($T, PATCH => "$base/$tid/complete");
 AidoGW::json_ok($r, 200,
     'PATCH /api/{user_id}/tasks/{id}/complete without a body answers 200');
 ok($r->{json}{completed} && AidoGW::is_rfc3339($r->{json}{completed_at}),
     '... and completes the task');
-$r = $gw->api($T, PATCH => "$base/$t->{id}/complete");
+$r = $gw->api($T, PATCH => "$base/$tid/complete");
 ok($r->{status} == 200 && !$r->{json}{completed},
     'toggling again makes it pending');
-$r = $gw->raw_request("PATCH $base/$t->{id}/complete HTTP/1.1\r\n" .
+$r = $gw->raw_request("PATCH $base/$tid/complete HTTP/1.1\r\n" .
     "Host: 127.0.0.1\r\nAuthorization: Bearer $T\r\n" .
     "Connection: close\r\n\r\n");
 is($r->{status}, 200,
     'toggling works without a Content-Length header too');
 {
 	my $rt = $gw->api($T, POST => $base, { title => 'weekly', recurring =>
-	    JSON::PP::true, recurring_pattern => 'weekly' })->{json};
+	    JSON::PP::true, recurring_pattern => 'weekly' })->{json} // {};
+	$rt->{id} //= 'missing';
 	$r = $gw->api($T, PATCH => "$base/$rt->{id}/complete");
 	ok(AidoGW::is_uuid($r->{json}{next_occurrence_id}),
 	    'completing a recurring task by toggle creates its next ' .
@@ -65,7 +70,7 @@ is($r->{status}, 200,
 	$gw->api($T, PATCH => "$base/$rt->{id}/complete");
 	$r = $gw->api($T, PATCH => "$base/$rt->{id}/complete");
 	my $n = grep { $_->{title} eq 'weekly' }
-	    @{ $gw->api($T, GET => $base)->{json} // [] };
+	    @{ items($gw->api($T, GET => $base)) };
 	is($n, 2, 'toggling it off and on again creates no second occurrence');
 }
 
@@ -77,11 +82,11 @@ AidoGW::error_ok($gw->api($T, GET => "$base/abc"), 404, undef,
 # Another user's id in the path: 403, whatever follows.
 for my $c ([ GET => "/api/$other->{id}/tasks" ],
     [ POST => "/api/$other->{id}/tasks", { title => 'x' } ],
-    [ GET => "/api/$other->{id}/tasks/$t->{id}" ],
-    [ PATCH => "/api/$other->{id}/tasks/$t->{id}", { title => 'x' } ],
-    [ PUT => "/api/$other->{id}/tasks/$t->{id}", { title => 'x' } ],
-    [ DELETE => "/api/$other->{id}/tasks/$t->{id}" ],
-    [ PATCH => "/api/$other->{id}/tasks/$t->{id}/complete" ],
+    [ GET => "/api/$other->{id}/tasks/$tid" ],
+    [ PATCH => "/api/$other->{id}/tasks/$tid", { title => 'x' } ],
+    [ PUT => "/api/$other->{id}/tasks/$tid", { title => 'x' } ],
+    [ DELETE => "/api/$other->{id}/tasks/$tid" ],
+    [ PATCH => "/api/$other->{id}/tasks/$tid/complete" ],
     [ GET => '/api/not-a-uuid/tasks' ],
     [ GET => '/api/00000000-0000-4000-8000-000000000000/tasks' ]) {
 	my ($m, $p, $body) = @$c;
@@ -92,7 +97,7 @@ for my $c ([ GET => "/api/$other->{id}/tasks" ],
 }
 AidoGW::error_ok($gw->request(GET => $base), 401, undef,
     'the compatibility list without a token is 401');
-is($gw->api($other->{token}, GET => "/api/$other->{id}/tasks/$t->{id}")
+is($gw->api($other->{token}, GET => "/api/$other->{id}/tasks/$tid")
     ->{status}, 404, "another user's task under their own id is 404");
 
 # The list: same parameters, limit 100 by default, next cursor in a header.
@@ -100,7 +105,7 @@ is($gw->api($other->{token}, GET => "/api/$other->{id}/tasks/$t->{id}")
 	$gw->api($T, POST => $base, { title => "bulk $_",
 	    priority => $_ % 2 ? 'low' : 'high' }) for 1 .. 102;
 	$r = $gw->api($T, GET => $base);
-	is(scalar(@{ ref($r->{json}) eq 'ARRAY' ? $r->{json} : [] }), 100,
+	is(scalar(@{ items($r) }), 100,
 	    'the compatibility list returns 100 tasks by default');
 	my $cursor = AidoGW::header($r, 'x-next-cursor');
 	ok(defined $cursor && length($cursor),
@@ -108,13 +113,12 @@ is($gw->api($other->{token}, GET => "/api/$other->{id}/tasks/$t->{id}")
 	my $r2 = $gw->api($T, GET => "$base?" .
 	    AidoGW::qs(cursor => $cursor // 'none'));
 	my %seen;
-	$seen{ $_->{id} }++ for @{ $r->{json} // [] }, @{ ref($r2->{json})
-	    eq 'ARRAY' ? $r2->{json} : [] };
+	$seen{ $_->{id} }++ for @{ items($r) }, @{ items($r2) };
 	is(scalar(keys(%seen)), 105, 'the next page holds the rest, ' .
 	    'without repeats');
 	$r = $gw->api($T, GET => "$base?" . AidoGW::qs(priority => 'low',
 	    status => 'pending', sort => 'title', limit => 10));
-	my @items = @{ ref($r->{json}) eq 'ARRAY' ? $r->{json} : [] };
+	my @items = @{ items($r) };
 	ok(@items == 10 && !grep({ $_->{priority} ne 'low' } @items),
 	    'the query parameters of /api/tasks work on the compatibility list');
 	AidoGW::error_ok($gw->api($T, GET => "$base?limit=0"), 400,
@@ -126,9 +130,9 @@ is($gw->api($other->{token}, GET => "/api/$other->{id}/tasks/$t->{id}")
 	    '(Access-Control-Expose-Headers)');
 }
 
-$r = $gw->api($T, DELETE => "$base/$t->{id}");
+$r = $gw->api($T, DELETE => "$base/$tid");
 is($r->{status}, 204, 'DELETE /api/{user_id}/tasks/{id} answers 204');
-is($gw->api($T, GET => "$base/$t->{id}")->{status}, 404,
+is($gw->api($T, GET => "$base/$tid")->{status}, 404,
     '... and the task is gone');
 
 done_testing();
