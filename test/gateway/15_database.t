@@ -90,4 +90,79 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 	    'with the data from before the outage, and nothing from it');
 }
 
+# One connection in all (DB_POOL_SIZE=1): reused while young, replaced once
+# older than DB_POOL_RECYCLE, and when it is stuck, other requests are
+# answered 503 with Retry-After instead of waiting without end.
+{
+	my $db = AidoGW::create_db();
+	my $one = AidoGW->new(db => $db,
+	    env => { DB_POOL_SIZE => 1, DB_POOL_RECYCLE => 2 });
+	my $v = $one->new_user;
+	my $pids = sub {
+		$one->api($v->{token}, GET => '/api/tasks') for 1 .. 4;
+		return (AidoGW::psql($db->{name}, 'SELECT string_agg(pid::text, ' .
+		    "',' ORDER BY pid) FROM pg_stat_activity WHERE usename = " .
+		    "'$db->{role}'"));
+	};
+	my $first = $pids->();
+	ok(length($first) && $first !~ /,/, 'DB_POOL_SIZE=1: the gateway ' .
+	    'works through a single connection') or diag("backends: $first");
+	is($pids->(), $first, 'requests in quick succession reuse the pooled ' .
+	    'connection');
+	sleep(3);
+	my $later = $pids->();
+	ok(length($later) && !grep({ my $p = $_; grep { $_ eq $p }
+	    split(/,/, $later) } split(/,/, $first)),
+	    'a connection older than DB_POOL_RECYCLE seconds is replaced')
+	    or diag("before: $first, after: $later");
+
+	# Hold the only connection on a lock, then ask for more.
+	my $locker = fork();
+	die "fork: $!" unless defined $locker;
+	if ($locker == 0) {
+		eval { AidoGW::psql($db->{name}, 'BEGIN; LOCK TABLE aido.tasks ' .
+		    'IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(25); COMMIT') };
+		POSIX::_exit(0);
+	}
+	my $deadline = time() + 10;
+	until (AidoGW::psql($db->{name}, 'SELECT count(*) FROM pg_locks ' .
+	    "WHERE relation = 'aido.tasks'::regclass AND granted AND " .
+	    "mode = 'AccessExclusiveLock'") > 0 || time() > $deadline) {
+		sleep(0.1);
+	}
+	my $stuck = fork();
+	die "fork: $!" unless defined $stuck;
+	if ($stuck == 0) {
+		my $h = HTTP::Tiny->new(timeout => 40);
+		$h->get($one->base_url . '/api/tasks', { headers =>
+		    { Authorization => "Bearer $v->{token}" } });
+		POSIX::_exit(0);
+	}
+	sleep(1);
+	my $t0 = time();
+	my $r = $one->api($v->{token}, GET => '/api/tasks');
+	my $waited = time() - $t0;
+	AidoGW::error_ok($r, 503, undef, 'while the only connection is stuck, ' .
+	    'a request is answered 503 (pool saturated) before the database ' .
+	    'frees it') or diag(sprintf("after %.1f s; gateway output:\n%s",
+	    $waited, $one->output));
+	like(AidoGW::header($r, 'retry-after') // '', qr/\A\d+\z/,
+	    '... with a Retry-After in seconds');
+	kill('TERM', $locker);
+	AidoGW::psql($db->{name}, 'SELECT pg_cancel_backend(pid) FROM ' .
+	    "pg_stat_activity WHERE query LIKE '%pg_sleep(25)%' AND " .
+	    'pid <> pg_backend_pid()');
+	waitpid($locker, 0);
+	waitpid($stuck, 0);
+	$deadline = time() + 30;
+	my $st = 0;
+	while (time() < $deadline) {
+		$st = $one->api($v->{token}, GET => '/api/tasks')->{status};
+		last if $st == 200;
+		sleep(0.2);
+	}
+	is($st, 200, 'once the connection is free again, requests are served');
+	$one->stop;
+}
+
 done_testing();
