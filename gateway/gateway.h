@@ -113,6 +113,7 @@ int	gw_http_request(struct http_request *);
 
 /* http.c */
 void	gw_http_send(struct http_request *, int, const void *, size_t);
+void	gw_http_send_static(struct http_request *, int, const void *, size_t);
 void	gw_http_json(struct http_request *, int, const char *, size_t);
 void	gw_http_error(struct http_request *, int, const char *,
 	    const char *);
@@ -128,6 +129,9 @@ void	gw_db_init(void);
 int	gw_db_call(struct http_request *, struct gw_ctx *);
 int	gw_db_resume(struct http_request *);
 void	gw_db_release(struct http_request *, struct gw_ctx *);
+
+/* routes_static.c (parent) */
+void	gw_static_load(void);
 
 /* routes_*.c */
 int	route_health_get(struct http_request *, struct gw_ctx *);
@@ -148,6 +152,7 @@ int	route_conversations_get(struct http_request *, struct gw_ctx *);
 int	route_conversations_delete(struct http_request *, struct gw_ctx *);
 int	route_messages_list(struct http_request *, struct gw_ctx *);
 int	route_messages_create(struct http_request *, struct gw_ctx *);
+int	route_static_get(struct http_request *, struct gw_ctx *);
 
 int	gw_routes_query(struct http_request *, struct gw_ctx *);
 

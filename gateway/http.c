@@ -45,6 +45,19 @@ gw_http_send(struct http_request *req, int status, const void *body,
 	http_response(req, status, body, len);
 }
 
+/*
+ * A body that outlives every request (a file held in memory since start,
+ * routes_static.c): sent from where it is, not copied.
+ */
+void
+gw_http_send_static(struct http_request *req, int status, const void *body,
+    size_t len)
+{
+	http_cors(req);
+	http_log(req, status);
+	http_response_stream(req, status, (void *)body, len, NULL, NULL);
+}
+
 void
 gw_http_json(struct http_request *req, int status, const char *json,
     size_t len)

@@ -26,6 +26,15 @@ static const struct gw_route	router_routes[] = {
 	{ "/health", HTTP_METHOD_GET, 0, route_health_get },
 	{ "/openapi.json", HTTP_METHOD_GET, 0, route_meta_openapi },
 
+	/* The web client and the API explorer (routes_static.c). */
+	{ "/", HTTP_METHOD_GET, 0, route_static_get },
+	{ "/app.js", HTTP_METHOD_GET, 0, route_static_get },
+	{ "/style.css", HTTP_METHOD_GET, 0, route_static_get },
+	{ "/docs", HTTP_METHOD_GET, 0, route_static_get },
+	{ "/docs/docs.js", HTTP_METHOD_GET, 0, route_static_get },
+	{ "/docs/swagger-ui.css", HTTP_METHOD_GET, 0, route_static_get },
+	{ "/docs/swagger-ui-bundle.js", HTTP_METHOD_GET, 0, route_static_get },
+
 	{ "/api/auth/signup", HTTP_METHOD_POST, GW_ROUTE_BODY,
 	    route_auth_signup },
 	{ "/api/auth/login", HTTP_METHOD_POST, GW_ROUTE_BODY,

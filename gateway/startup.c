@@ -72,6 +72,7 @@ kore_parent_configure(int argc, char **argv)
 		startup_fail(STARTUP_CONFIG, "%s", err);
 
 	startup_openapi();
+	gw_static_load();
 	startup_listen();
 	startup_database();
 
