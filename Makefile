@@ -16,6 +16,7 @@ all: deps extension gateway
 
 deps:
 	@scripts/deps.sh
+	@scripts/npm-deps.sh
 
 extension: deps
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)

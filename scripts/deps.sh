@@ -12,6 +12,7 @@ pkgs=(
 	libjansson-dev libsodium-dev libcrypt-dev libssl-dev libcurl4-openssl-dev
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	gcc make pkg-config curl perl
+	chromium
 )
 if [ "${1:-}" = bench ]; then
 	pkgs+=(wrk postgresql-client-15)
