@@ -243,6 +243,7 @@
     state.user = user;
     $('who').textContent = user.name ? `${user.name} (${user.email})`
       : user.email;
+    $('who').title = $('who').textContent;
     $('loading').hidden = true;
     $('auth').hidden = true;
     $('session').hidden = false;
