@@ -21,6 +21,9 @@ PG_MODULE_MAGIC;
 
 int			aido_password_memory_kib = AIDO_PASSWORD_MEMORY_KIB_DEFAULT;
 int			aido_password_iterations = AIDO_PASSWORD_ITERATIONS_DEFAULT;
+int			aido_login_max_failures = AIDO_LOGIN_MAX_FAILURES_DEFAULT;
+int			aido_login_max_failures_per_address = AIDO_LOGIN_MAX_FAILURES_ADDR_DEFAULT;
+int			aido_login_failure_window = AIDO_LOGIN_FAILURE_WINDOW_DEFAULT;
 
 void		_PG_init(void);
 
@@ -60,6 +63,45 @@ _PG_init(void)
 							AIDO_PASSWORD_ITERATIONS_MAX,
 							PGC_SUSET,
 							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("aido.login_max_failures",
+							"Failed logins of one account, within aido.login_failure_window, after which its logins are refused.",
+							"A successful login clears the count.  0 turns the limit off.",
+							&aido_login_max_failures,
+							AIDO_LOGIN_MAX_FAILURES_DEFAULT,
+							0,
+							100,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("aido.login_max_failures_per_address",
+							"Failed logins from one client address, within aido.login_failure_window, after which its logins are refused.",
+							"0 turns the limit off.",
+							&aido_login_max_failures_per_address,
+							AIDO_LOGIN_MAX_FAILURES_ADDR_DEFAULT,
+							0,
+							100000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("aido.login_failure_window",
+							"Length of the window in which failed logins are counted.",
+							NULL,
+							&aido_login_failure_window,
+							AIDO_LOGIN_FAILURE_WINDOW_DEFAULT,
+							1,
+							86400,
+							PGC_SUSET,
+							GUC_UNIT_S,
 							NULL,
 							NULL,
 							NULL);

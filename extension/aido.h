@@ -25,9 +25,22 @@
 #define AIDO_PASSWORD_ITERATIONS_MIN		1
 #define AIDO_PASSWORD_ITERATIONS_MAX		100
 
+/*
+ * Login throttling (read by aido_login in SQL through current_setting).
+ * ASVS allows at most 100 failed attempts an hour per account; the default
+ * is far stricter: 10 failures per account per 15 minutes, and 100 per
+ * client address, so a shared office NAT is not locked out by one user.
+ */
+#define AIDO_LOGIN_MAX_FAILURES_DEFAULT		10
+#define AIDO_LOGIN_MAX_FAILURES_ADDR_DEFAULT	100
+#define AIDO_LOGIN_FAILURE_WINDOW_DEFAULT	900
+
 /* GUC variables, defined in aido.c */
 extern int	aido_password_memory_kib;
 extern int	aido_password_iterations;
+extern int	aido_login_max_failures;
+extern int	aido_login_max_failures_per_address;
+extern int	aido_login_failure_window;
 
 /* rfc3339.c */
 extern bool rfc3339_valid(const char *s, int len);

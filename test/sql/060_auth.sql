@@ -7,7 +7,13 @@ CREATE EXTENSION IF NOT EXISTS aido;
 SELECT aido_bootstrap();
 SET aido.password_memory_kib = 1024;
 SET aido.password_iterations = 1;
-SELECT plan(38);
+SELECT plan(35);
+CREATE FUNCTION pg_temp.login(c jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE r jsonb;
+BEGIN
+	CALL aido_login(c, 86400, NULL, NULL, r);
+	RETURN r;
+END $$;
 
 CREATE TEMP TABLE s AS
 	SELECT aido_signup('{"email":"  Grace@Example.com ","password":"password123","name":"Grace"}',
@@ -68,37 +74,32 @@ SELECT is(pg_temp.detail_of($$SELECT aido_signup('{"email":"bad","password":"sho
 		  'signup names each invalid field with a code and a message');
 
 -- login
-SELECT is((aido_login('{"email":"grace@example.com","password":"password123"}') -> 'user' ->> 'email'),
+SELECT is((pg_temp.login('{"email":"grace@example.com","password":"password123"}') -> 'user' ->> 'email'),
 		  'grace@example.com', 'login with the right password opens a session');
-SELECT is((aido_login('{"email":" GRACE@example.com","password":"password123"}') -> 'user' ->> 'email'),
+SELECT is((pg_temp.login('{"email":" GRACE@example.com","password":"password123"}') -> 'user' ->> 'email'),
 		  'grace@example.com', 'login finds the email case-insensitively');
-SELECT throws_ok($$SELECT aido_login('{"email":"grace@example.com","password":"wrong-password"}')$$,
-				 '28P01', 'invalid email or password', 'login with a wrong password is 28P01');
-SELECT throws_ok($$SELECT aido_login('{"email":"nobody@example.com","password":"password123"}')$$,
-				 '28P01', 'invalid email or password', 'login with an unknown email is the same 28P01');
-SELECT throws_ok($$SELECT aido_login('{"email":"grace@example.com","password":""}')$$,
-				 '28P01', 'invalid email or password', 'login with an empty password is 28P01');
-SELECT throws_ok($$SELECT aido_login('{"email":"grace@example.com"}')$$,
+-- failed logins commit their count, so they are tested outside a transaction: 065_login.t
+SELECT throws_ok($$SELECT pg_temp.login('{"email":"grace@example.com"}')$$,
 				 '23514', 'login is invalid', 'login without a password is invalid');
 
 -- a legacy bcrypt hash is accepted and upgraded in place
 INSERT INTO aido.users (email, password_hash) VALUES ('legacy@example.com', crypt('old-password', gen_salt('bf', 4)));
-SELECT lives_ok($$SELECT aido_login('{"email":"legacy@example.com","password":"old-password"}')$$,
+SELECT lives_ok($$SELECT pg_temp.login('{"email":"legacy@example.com","password":"old-password"}')$$,
 				'login accepts a legacy bcrypt hash');
 SELECT matches((SELECT password_hash FROM aido.users WHERE email = 'legacy@example.com'), '^\$argon2id\$',
 			   'login upgrades a legacy hash to argon2id');
-SELECT lives_ok($$SELECT aido_login('{"email":"legacy@example.com","password":"old-password"}')$$,
+SELECT lives_ok($$SELECT pg_temp.login('{"email":"legacy@example.com","password":"old-password"}')$$,
 				'the upgraded hash still accepts the password');
 
 -- a weaker argon2id hash is upgraded to the current cost
 SET aido.password_memory_kib = 2048;
-SELECT lives_ok($$SELECT aido_login('{"email":"grace@example.com","password":"password123"}')$$,
+SELECT lives_ok($$SELECT pg_temp.login('{"email":"grace@example.com","password":"password123"}')$$,
 				'login after the cost was raised works');
 SELECT matches((SELECT password_hash FROM aido.users WHERE email = 'grace@example.com'), 'm=2048,',
 			   'login rehashes a hash weaker than the current cost');
 
 -- sessions
-CREATE TEMP TABLE l AS SELECT aido_login('{"email":"grace@example.com","password":"password123"}') AS j;
+CREATE TEMP TABLE l AS SELECT pg_temp.login('{"email":"grace@example.com","password":"password123"}') AS j;
 SELECT is((SELECT aido_session_user((j -> 'user' ->> 'id')::uuid, (j ->> 'session_id')::uuid) ->> 'email' FROM l),
 		  'grace@example.com', 'a live session gives its user');
 SELECT throws_ok($$SELECT aido_session_user((SELECT (j -> 'user' ->> 'id')::uuid FROM l), gen_random_uuid())$$,

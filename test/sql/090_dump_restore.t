@@ -65,8 +65,8 @@ is($missing, "0", "the restored schema is complete") or diag(`psql -X -d $dst -c
 my (undef, $created) = psql($dst, 'SELECT count(*) FROM aido_bootstrap()');
 is($created, '0', 'bootstrap on the restored database has nothing to create');
 
-my (undef, $login) = psql($dst, q{SELECT aido_login('{"email":"dump@example.com","password":"password123"}')->'user'->>'name'});
-is($login, 'Dee', 'the restored password hash still signs the user in');
+my (undef, $login) = psql($dst, q{CALL aido_login('{"email":"dump@example.com","password":"password123"}')});
+like($login, qr/"name": "Dee"/, 'the restored password hash still signs the user in');
 
 open(my $saved_stderr, '>&', \*STDERR) or die;
 open(STDERR, '>', '/dev/null') or die;

@@ -1,0 +1,91 @@
+#!/usr/bin/perl
+# Failed logins and throttling.  A failed login commits its count before it
+# raises 28P01, so these run outside a transaction, as the gateway calls.
+use strict;
+use warnings;
+use Test::More tests => 17;
+use File::Temp qw(tempfile);
+
+my $db = "aido_login_$$";
+my $base = '-c aido.password_memory_kib=1024 -c aido.password_iterations=1 -c client_min_messages=warning';
+
+# Runs SQL with the given settings; returns (sqlstate or '', output).
+sub run {
+	my ($sql, $opts) = @_;
+	local $ENV{PGOPTIONS} = join(' ', $base, $opts // '');
+	my ($fh, $file) = tempfile(UNLINK => 1);
+	print $fh "\\set VERBOSITY verbose\n$sql;\n";
+	close($fh);
+	my $out = `psql -X -q -At -d $db -f $file 2>&1`;
+	$out =~ s/\s+\z//;
+	my ($state) = $out =~ /ERROR:\s+([0-9A-Z]{5}):/;
+	return ($state // '', $out);
+}
+sub login {
+	my ($email, $pw, $addr, $opts) = @_;
+	$addr = defined $addr ? "'$addr'" : 'NULL';
+	return run(qq{CALL aido_login('{"email":"$email","password":"$pw"}', 86400, NULL, $addr)}, $opts);
+}
+
+system('createdb', $db) == 0 or BAIL_OUT('createdb failed');
+run(q{CREATE EXTENSION aido; SELECT aido_bootstrap(); SELECT aido_signup('{"email":"lin@example.com","password":"password123"}')});
+
+my ($state, $out) = login('lin@example.com', 'password123', '10.0.0.1');
+is($state, '', 'the right password signs in');
+like($out, qr/"session_id"/, 'and CALL aido_login returns the session');
+
+my ($s1, $o1) = login('lin@example.com', 'wrong-password', '10.0.0.1');
+my ($s2, $o2) = login('nobody@example.com', 'password123', '10.0.0.1');
+is($s1, '28P01', 'a wrong password is 28P01');
+is($s2, '28P01', 'an unknown email is 28P01 too');
+my ($m1) = $o1 =~ /(ERROR:.*)/;
+my ($m2) = $o2 =~ /(ERROR:.*)/;
+is($m1, $m2, 'with the same message, so the two cannot be told apart');
+
+my (undef, $count) = run(q{SELECT failures FROM aido.login_failures WHERE key = 'email:' || encode(sha256('lin@example.com'), 'hex')});
+is($count, '1', 'a failed login is counted even though the call failed');
+my (undef, $plain) = run(q{SELECT count(*) FROM aido.login_failures WHERE key LIKE '%lin@%'});
+is($plain, '0', 'the count is keyed by a hash, not the email itself');
+
+# per account: 3 failures, then even the right password is refused
+my $limit = '-c aido.login_max_failures=3';
+login('lin@example.com', 'wrong-password', "10.0.1.$_", $limit) for 1 .. 2;
+my ($s3, $o3) = login('lin@example.com', 'password123', '10.0.2.1', $limit);
+is($s3, 'PT429', 'after 3 failures the account is refused with PT429, even with the right password');
+my ($retry) = $o3 =~ /DETAIL:\s+\{"retry_after": (\d+)\}/;
+ok(defined $retry && $retry >= 1 && $retry <= 900, 'the refusal says how many seconds to wait');
+my ($s4) = login('other@example.com', 'whatever-pw', '10.0.2.1', $limit);
+is($s4, '28P01', 'another account is not affected');
+
+# a success clears the account's count
+run(q{DELETE FROM aido.login_failures});
+login('lin@example.com', 'wrong-password', '10.0.3.1', $limit) for 1 .. 2;
+my ($s5) = login('lin@example.com', 'password123', '10.0.3.1', $limit);
+is($s5, '', 'two failures and then the right password: signed in');
+login('lin@example.com', 'wrong-password', '10.0.3.1', $limit) for 1 .. 2;
+my ($s6) = login('lin@example.com', 'password123', '10.0.3.1', $limit);
+is($s6, '', 'the success cleared the count: two more failures do not lock the account');
+
+# per client address
+run(q{DELETE FROM aido.login_failures});
+my $addr_limit = '-c aido.login_max_failures_per_address=3';
+login("guess$_\@example.com", 'wrong-password', '192.0.2.7', $addr_limit) for 1 .. 3;
+my ($s7) = login('lin@example.com', 'password123', '192.0.2.7', $addr_limit);
+is($s7, 'PT429', 'an address with 3 failures on any accounts is refused');
+my ($s8) = login('lin@example.com', 'password123', '192.0.2.8', $addr_limit);
+is($s8, '', 'another address still signs in');
+
+# the window passes
+run(q{DELETE FROM aido.login_failures});
+my $short = '-c aido.login_max_failures=2 -c aido.login_failure_window=1';
+login('lin@example.com', 'wrong-password', undef, $short) for 1 .. 2;
+my ($s9) = login('lin@example.com', 'password123', undef, $short);
+is($s9, 'PT429', 'locked within the window');
+select(undef, undef, undef, 1.2);
+my ($s10) = login('lin@example.com', 'password123', undef, $short);
+is($s10, '', 'signed in again once the window has passed');
+
+my ($s11) = run(q{SELECT aido_password_needs_rehash(''); SET aido.login_max_failures = 50}, '-c role=aido_api');
+is($s11, '42501', 'only a superuser may change the limits');
+
+system('dropdb', $db);
