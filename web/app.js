@@ -241,9 +241,8 @@
 
   function signedIn(user) {
     state.user = user;
-    $('who').textContent = user.name ? `${user.name} (${user.email})`
-      : user.email;
-    $('who').title = $('who').textContent;
+    $('who').textContent = user.name || user.email;
+    $('who').title = user.email;
     $('loading').hidden = true;
     $('auth').hidden = true;
     $('session').hidden = false;
