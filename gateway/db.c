@@ -41,7 +41,7 @@
 #define DB_RETRY_BUSY		1	/* Retry-After when saturated */
 #define DB_RETRY_DOWN		5	/* Retry-After when unreachable */
 
-struct db_slot {
+struct gw_dbslot {
 	struct pgsql_conn	*conn;
 	PGconn			*pg;
 	u_int64_t		 born;
@@ -51,6 +51,7 @@ struct db_slot {
 static int	db_state_setup(struct http_request *);
 static int	db_state_wait(struct http_request *);
 static int	db_state_reply(struct http_request *);
+static void	db_reply(struct http_request *, struct gw_ctx *);
 
 static int	db_connfail(struct http_request *, struct gw_ctx *, int);
 static int	db_unavailable(struct http_request *, struct gw_ctx *,
@@ -66,9 +67,10 @@ static void	db_unwait(struct gw_ctx *);
 static void	db_wake_one(void);
 static void	db_timer(void *, u_int64_t);
 static void	db_log_error(const char *, const char *);
+static int	db_retry_after(const char *);
 
-static struct db_slot	*db_checkout(struct pgsql_conn *);
-static struct db_slot	*db_slot_find(struct pgsql_conn *);
+static struct gw_dbslot	*db_checkout(struct pgsql_conn *);
+static struct gw_dbslot	*db_slot_find(struct pgsql_conn *);
 
 static struct http_state	db_states[] = {
 	{ "DB_SETUP",	db_state_setup },
@@ -76,7 +78,7 @@ static struct http_state	db_states[] = {
 	{ "DB_REPLY",	db_state_reply },
 };
 
-static struct db_slot		*db_slots;
+static struct gw_dbslot		*db_slots;
 static size_t			 db_nslots;
 static TAILQ_HEAD(, gw_ctx)	 db_waiters;
 
@@ -188,7 +190,7 @@ db_state_setup(struct http_request *req)
 	struct gw_ctx		*ctx = http_state_get(req);
 	struct gw_dbstate	*db = &ctx->db;
 	struct gw_call		*call = &ctx->call;
-	struct db_slot		*slot;
+	struct gw_dbslot		*slot;
 	u_int64_t		 now;
 	int			 lengths[GW_CALL_PARAMS];
 	int			 formats[GW_CALL_PARAMS];
@@ -222,8 +224,10 @@ db_state_setup(struct http_request *req)
 		return (db_unavailable(req, ctx, NULL, DB_RETRY_DOWN));
 	}
 
+	/* Taking a connection may have opened one: look at the clock again. */
+	now = kore_time_ms();
 	slot = db_checkout(db->sql.conn);
-	if (slot != NULL && gw_cfg.db_pool_recycle > 0 &&
+	if (slot != NULL && gw_cfg.db_pool_recycle > 0 && now > slot->born &&
 	    now - slot->born >= (u_int64_t)gw_cfg.db_pool_recycle * 1000) {
 		/* Too old: replace it now (Kore connects on demand). */
 		db_drop(db);
@@ -292,6 +296,15 @@ static int
 db_state_reply(struct http_request *req)
 {
 	struct gw_ctx		*ctx = http_state_get(req);
+
+	db_reply(req, ctx);
+
+	return (HTTP_STATE_COMPLETE);
+}
+
+static void
+db_reply(struct http_request *req, struct gw_ctx *ctx)
+{
 	struct gw_dbstate	*db = &ctx->db;
 	struct gw_call		*call = &ctx->call;
 	const struct gw_error	*e;
@@ -311,9 +324,10 @@ db_state_reply(struct http_request *req)
 			    e->status == 503 ? DB_RETRY_DOWN : 0);
 		} else {
 			gw_http_error_full(req, e->status, e->code,
-			    db->message, db->detail, 0);
+			    db->message, db->detail, e->status == 429 ?
+			    db_retry_after(db->detail) : 0);
 		}
-		return (HTTP_STATE_COMPLETE);
+		return;
 	}
 
 	if (db->result == NULL || db->result_null) {
@@ -324,7 +338,7 @@ db_state_reply(struct http_request *req)
 			gw_http_error(req, 500, "internal_error",
 			    "internal error");
 		}
-		return (HTTP_STATE_COMPLETE);
+		return;
 	}
 
 	if (call->reply != NULL)
@@ -336,8 +350,6 @@ db_state_reply(struct http_request *req)
 			db_location(req, ctx);
 		gw_http_json(req, call->status, db->result, db->result_len);
 	}
-
-	return (HTTP_STATE_COMPLETE);
 }
 
 /*
@@ -382,13 +394,11 @@ db_unavailable(struct http_request *req, struct gw_ctx *ctx,
 	kore_pgsql_cleanup(&ctx->db.sql);
 	db_forget(&ctx->db);
 
-	if (ctx->call.fail != NULL) {
+	if (ctx->call.fail != NULL)
 		ctx->call.fail(req, 503, NULL);
-		return (HTTP_STATE_COMPLETE);
-	}
-
-	gw_http_error_full(req, 503, "unavailable",
-	    detail ? detail : gw_errors_detail(503), NULL, retry_after);
+	else
+		gw_http_error_full(req, 503, "unavailable",
+		    detail ? detail : gw_errors_detail(503), NULL, retry_after);
 
 	return (HTTP_STATE_COMPLETE);
 }
@@ -472,7 +482,7 @@ db_drop(struct gw_dbstate *db)
 static void
 db_forget(struct gw_dbstate *db)
 {
-	struct db_slot	*slot;
+	struct gw_dbslot	*slot;
 
 	if ((slot = db->slot) == NULL)
 		return;
@@ -505,7 +515,7 @@ db_flush_idle(void)
 	}
 }
 
-static struct db_slot *
+static struct gw_dbslot *
 db_slot_find(struct pgsql_conn *conn)
 {
 	size_t		i;
@@ -522,10 +532,10 @@ db_slot_find(struct pgsql_conn *conn)
  * The slot of a connection just taken from Kore's pool; a connection not
  * seen before was just opened.
  */
-static struct db_slot *
+static struct gw_dbslot *
 db_checkout(struct pgsql_conn *conn)
 {
-	struct db_slot	*slot;
+	struct gw_dbslot	*slot;
 	size_t		 i;
 
 	if ((slot = db_slot_find(conn)) != NULL)
@@ -601,7 +611,7 @@ db_timer(void *arg, u_int64_t now)
 	max = (u_int64_t)gw_cfg.db_pool_recycle * 1000;
 	for (i = 0; i < db_nslots; i++) {
 		if (db_slots[i].conn == NULL || db_slots[i].in_use ||
-		    now - db_slots[i].born < max)
+		    now < db_slots[i].born || now - db_slots[i].born < max)
 			continue;
 		conn = db_slots[i].conn;
 		memset(&db_slots[i], 0, sizeof(db_slots[i]));
@@ -624,4 +634,21 @@ db_log_error(const char *what, const char *error)
 	gw_config_scrub(msg, gw_cfg.db.password);
 
 	kore_log(LOG_WARNING, "%s: %s", what, msg);
+}
+
+/*
+ * A throttled call (PT429) says in its DETAIL how long to wait:
+ * {"retry_after": seconds}.
+ */
+static int
+db_retry_after(const char *detail)
+{
+	json_t		*j;
+	json_int_t	 n;
+
+	j = detail ? json_loads(detail, 0, NULL) : NULL;
+	n = json_integer_value(json_object_get(j, "retry_after"));
+	json_decref(j);
+
+	return (n > 0 && n < 86400 ? (int)n : 60);
 }

@@ -18,6 +18,7 @@ static const struct gw_error	errors_exact[] = {
 	{ "23505",	409,	"conflict" },
 	{ "23514",	422,	"validation_failed" },
 	{ "54000",	413,	"payload_too_large" },
+	{ "PT429",	429,	"too_many_requests" },
 	{ NULL,		0,	NULL }
 };
 

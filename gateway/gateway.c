@@ -10,14 +10,22 @@
 void	kore_seccomp_hook(void);
 
 /*
- * Kore's worker filter lacks what glibc and libpq need to open a
- * connection from inside the sandbox: newfstatat and getdents64 (glibc
- * 2.36 reads /etc/hosts, ~/.pgpass and the like), uname (a host name);
- * see gateway/README.md for how this list was found.
+ * Kore's worker filter (plus its "pgsql" filter: socket, connect,
+ * getsockopt, getsockname) lacks what glibc and libpq need to open a
+ * connection from inside the sandbox.  Found with "seccomp_tracing yes"
+ * (AIDO_SECCOMP_TRACING=yes gateway/start) while connecting by IP
+ * address, by a name in /etc/hosts, by a name over DNS, with and
+ * without TLS:
+ *	newfstatat	glibc (/etc/hosts, resolv.conf, nsswitch), libpq
+ *			(~/.pgpass, ~/.postgresql/root.crt)
+ *	getdents64	glibc reading a directory while libpq connects
+ *	sendmmsg	the DNS resolver sends its A and AAAA queries at once
+ *	uname		libpq resolving a host name (KORE.md)
  */
 KORE_SECCOMP_FILTER("aido",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(sendmmsg),
 	KORE_SYSCALL_ALLOW(uname),
 );
 

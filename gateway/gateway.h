@@ -34,6 +34,7 @@
 #define GW_CALL_LOCATION	0x04	/* Location: prefix + result's id */
 
 struct gw_ctx;
+struct gw_dbslot;
 
 struct gw_route {
 	const char	*path;		/* "{id}" matches one segment */
@@ -71,7 +72,7 @@ struct gw_dbstate {
 	u_int64_t		 queued_at;
 	int			 waiting;
 	TAILQ_ENTRY(gw_ctx)	 wlist;
-	void			*slot;		/* the connection in use */
+	struct gw_dbslot	*slot;		/* the connection in use */
 
 	char			*result;
 	size_t			 result_len;
@@ -93,6 +94,7 @@ struct gw_ctx {
 	size_t			 body_len;
 	char			*scratch;	/* a param the handler built */
 	char			 num[24];	/* a numeric param */
+	char			 addr[64];	/* the peer, for aido_login */
 	const char		*sqlstate;	/* of a failure, for the log */
 	struct gw_call		 call;
 	struct gw_dbstate	 db;
@@ -112,6 +114,7 @@ int	gw_worker_init(int);
 int	gw_http_request(struct http_request *);
 
 /* http.c */
+void	gw_http_connect(struct connection *);
 void	gw_http_send(struct http_request *, int, const void *, size_t);
 void	gw_http_send_static(struct http_request *, int, const void *, size_t);
 void	gw_http_json(struct http_request *, int, const char *, size_t);

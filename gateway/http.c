@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -18,6 +19,9 @@
 static const char	http_oom[] =
     "{\"code\":\"internal_error\",\"detail\":\"internal error\"}";
 
+static int	http_header_recv_fixed(struct netbuf *);
+static void	http_rehook(struct connection *);
+static int	http_has_header(const u_int8_t *, size_t, const char *);
 static void	http_cors(struct http_request *);
 static void	http_log(struct http_request *, int);
 static void	http_methods(int, char *, size_t);
@@ -40,9 +44,95 @@ void
 gw_http_send(struct http_request *req, int status, const void *body,
     size_t len)
 {
+	struct connection	*c = req->owner;
+
 	http_cors(req);
 	http_log(req, status);
 	http_response(req, status, body, len);
+	http_rehook(c);
+}
+
+/*
+ * After an answer, Kore set its own header reader for the connection's
+ * next request: ours again.
+ */
+static void
+http_rehook(struct connection *c)
+{
+	if (c != NULL && c->rnb != NULL && c->rnb->cb == http_header_recv)
+		c->rnb->cb = http_header_recv_fixed;
+}
+
+/*
+ * The listener's connect callback (kore_server_bind): what Kore does for
+ * a new HTTP connection, with our header reader.
+ */
+void
+gw_http_connect(struct connection *c)
+{
+	c->proto = CONN_PROTO_HTTP;
+	if (http_keepalive_time != 0)
+		c->idle_timer.length = http_keepalive_time * 1000;
+
+	net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
+	    http_header_recv_fixed);
+}
+
+/*
+ * Kore 4.1 answers 411 to a POST, PUT or PATCH that has neither
+ * Content-Length nor Transfer-Encoding, though such a request simply has
+ * no body (RFC 9112 §6.3), and curl -X POST sends exactly that.  Once the
+ * headers are complete, this adds "content-length: 0" to such a request
+ * and hands it to Kore's own reader.
+ */
+static int
+http_header_recv_fixed(struct netbuf *nb)
+{
+	static const char	 cl0[] = "content-length: 0\r\n";
+	u_int8_t		*end, *p;
+	size_t			 hlen, m;
+
+	if (nb->s_off < 4 ||
+	    (end = kore_mem_find(nb->buf, nb->s_off, "\r\n\r\n", 4)) == NULL)
+		return (http_header_recv(nb));
+
+	hlen = end - nb->buf;
+	m = strcspn((const char *)nb->buf, " \r\n");
+	if (m > hlen || !((m == 4 && !memcmp(nb->buf, "POST", 4)) ||
+	    (m == 3 && !memcmp(nb->buf, "PUT", 3)) ||
+	    (m == 5 && !memcmp(nb->buf, "PATCH", 5))))
+		return (http_header_recv(nb));
+
+	if (http_has_header(nb->buf, hlen, "content-length") ||
+	    http_has_header(nb->buf, hlen, "transfer-encoding") ||
+	    nb->s_off + sizeof(cl0) - 1 > nb->b_len)
+		return (http_header_recv(nb));
+
+	p = end + 2;
+	memmove(p + sizeof(cl0) - 1, p, nb->s_off - (p - nb->buf));
+	memcpy(p, cl0, sizeof(cl0) - 1);
+	nb->s_off += sizeof(cl0) - 1;
+
+	return (http_header_recv(nb));
+}
+
+/* A header line "name:" in the first len bytes of a request. */
+static int
+http_has_header(const u_int8_t *buf, size_t len, const char *name)
+{
+	const u_int8_t	*p, *end;
+	size_t		 n;
+
+	n = strlen(name);
+	end = buf + len;
+	for (p = buf; p < end; p++) {
+		if (*p != '\n' || (size_t)(end - p - 1) <= n)
+			continue;
+		if (!strncasecmp((const char *)p + 1, name, n) && p[1 + n] == ':')
+			return (1);
+	}
+
+	return (0);
 }
 
 /*
@@ -56,6 +146,7 @@ gw_http_send_static(struct http_request *req, int status, const void *body,
 	http_cors(req);
 	http_log(req, status);
 	http_response_stream(req, status, (void *)body, len, NULL, NULL);
+	http_rehook(req->owner);
 }
 
 void

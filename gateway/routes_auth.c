@@ -3,6 +3,8 @@
  * with a token for it; logout revokes the session; me is its user.
  */
 
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +21,7 @@ static int	auth_session(struct http_request *, struct gw_ctx *,
 static void	auth_session_reply(struct http_request *, const char *,
 		    size_t);
 static const char *auth_agent(struct http_request *, struct gw_ctx *);
+static const char *auth_client_addr(struct http_request *, struct gw_ctx *);
 
 int
 route_auth_signup(struct http_request *req, struct gw_ctx *ctx)
@@ -27,11 +30,16 @@ route_auth_signup(struct http_request *req, struct gw_ctx *ctx)
 	    "SELECT aido_signup($1::jsonb, $2::integer, $3::text)", 201));
 }
 
+/*
+ * A procedure: it commits the count of a failed login before it raises
+ * 28P01, and throttles per account and per client address in the
+ * database (PT429, 429 here), so the limits hold across gateways.
+ */
 int
 route_auth_login(struct http_request *req, struct gw_ctx *ctx)
 {
-	return (auth_session(req, ctx,
-	    "SELECT aido_login($1::jsonb, $2::integer, $3::text)", 200));
+	return (auth_session(req, ctx, "CALL aido_login($1::jsonb, "
+	    "$2::integer, $3::text, $4::text, NULL)", 200));
 }
 
 int
@@ -73,7 +81,8 @@ auth_session(struct http_request *req, struct gw_ctx *ctx, const char *sql,
 	ctx->call.params[0] = ctx->body;
 	ctx->call.params[1] = ctx->num;
 	ctx->call.params[2] = auth_agent(req, ctx);
-	ctx->call.nparams = 3;
+	ctx->call.params[3] = auth_client_addr(req, ctx);
+	ctx->call.nparams = strncmp(sql, "CALL", 4) ? 3 : 4;
 	ctx->call.status = status;
 	ctx->call.reply = auth_session_reply;
 
@@ -164,4 +173,28 @@ auth_agent(struct http_request *req, struct gw_ctx *ctx)
 	ctx->scratch[i] = '\0';
 
 	return (ctx->scratch);
+}
+
+/*
+ * The peer's address as text, for the database's per-address login
+ * throttle.  The gateway binds to loopback behind a proxy or directly;
+ * X-Forwarded-For is not trusted, as any client can set it.
+ */
+static const char *
+auth_client_addr(struct http_request *req, struct gw_ctx *ctx)
+{
+	const void	*src;
+
+	if (req->owner->family == AF_INET6)
+		src = &req->owner->addr.ipv6.sin6_addr;
+	else if (req->owner->family == AF_INET)
+		src = &req->owner->addr.ipv4.sin_addr;
+	else
+		return (NULL);
+
+	if (inet_ntop(req->owner->family, src, ctx->addr,
+	    sizeof(ctx->addr)) == NULL)
+		return (NULL);
+
+	return (ctx->addr);
 }

@@ -253,7 +253,8 @@ startup_listen(void)
 	srv->tls = 0;
 
 	errno = 0;
-	if (!kore_server_bind(srv, gw_cfg.api_host, gw_cfg.api_port, NULL)) {
+	if (!kore_server_bind(srv, gw_cfg.api_host, gw_cfg.api_port,
+	    "gw_http_connect")) {
 		saved = errno;
 		startup_fail(STARTUP_CONFIG, "cannot listen on %s:%s "
 		    "(API_HOST:API_PORT): %s", gw_cfg.api_host,
@@ -419,11 +420,12 @@ static int
 startup_permanent(const char *msg)
 {
 	static const char	*permanent[] = {
-		"password authentication failed",
+		"authentication failed",
 		"no pg_hba.conf entry",
 		"does not exist",
 		"is not permitted to log in",
 		"no password supplied",
+		"does not support SSL",
 		NULL
 	};
 	int			 i;

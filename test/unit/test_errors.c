@@ -32,6 +32,7 @@ main(void)
 	row("23505", 409, "conflict");
 	row("23514", 422, "validation_failed");
 	row("54000", 413, "payload_too_large");
+	row("PT429", 429, "too_many_requests");
 	row("08000", 503, "unavailable");
 	row("08006", 503, "unavailable");
 	row("08P01", 503, "unavailable");
