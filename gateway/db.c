@@ -362,7 +362,8 @@ db_connfail(struct http_request *req, struct gw_ctx *ctx, int unsent)
 	struct gw_dbstate	*db = &ctx->db;
 	struct gw_call		*call = &ctx->call;
 
-	db_log_error("database connection lost", db->sql.error);
+	db_log_error("database connection lost", db->message != NULL &&
+	    *db->message != '\0' ? db->message : db->sql.error);
 	db_drop(db);
 	db_flush_idle();
 
@@ -629,7 +630,8 @@ db_log_error(const char *what, const char *error)
 {
 	char	msg[256];
 
-	(void)kore_strlcpy(msg, error ? error : "unknown error", sizeof(msg));
+	(void)kore_strlcpy(msg, error != NULL && *error != '\0' ? error :
+	    "the connection was closed", sizeof(msg));
 	msg[strcspn(msg, "\n")] = '\0';
 	gw_config_scrub(msg, gw_cfg.db.password);
 
