@@ -209,6 +209,12 @@ async function journey(browser) {
   await page.focus('#auth-email');
   await page.keyboard.type(email);
   await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const st = getComputedStyle(document.activeElement);
+    return `${document.activeElement.id} ${st.outlineStyle} ${st.outlineWidth}`;
+  });
+  ok(/^auth-password (?!none)\S+ [1-9]/.test(ring),
+    'Tab moves to the next field, and the focus is visible', ring);
   await page.keyboard.type('short');
   await page.keyboard.press('Tab');
   await page.keyboard.type('Ada Lovelace');
@@ -270,6 +276,12 @@ async function journey(browser) {
   ok(/Due Jul 15, 2030, 9:30\s?AM/.test(reportText),
     'its due date is shown in local time', reportText);
   ok(/Numbers for Q1/.test(reportText), 'and its description');
+  const nameless = await page.evaluate(() => [...document.querySelectorAll(
+    'button')].filter((b) => b.offsetParent !== null &&
+    !(b.getAttribute('aria-label') || b.textContent).trim())
+    .map((b) => b.outerHTML.slice(0, 80)));
+  ok(nameless.length === 0, 'every visible button has a name a screen ' +
+    'reader can say', nameless);
   const plantsText = await taskItem(page, 'Water the plants').textContent();
   ok(/Repeats weekly/.test(plantsText), 'a recurring task says so',
     plantsText);
