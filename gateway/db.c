@@ -38,6 +38,8 @@
 #define DB_QUEUE_WAIT_MS	5000	/* longest wait for a connection */
 #define DB_QUEUE_PER_CONN	64	/* queued requests per connection */
 #define DB_TIMER_MS		250
+#define DB_DOWN_MS		1000	/* no new connection tried for this
+					   long after one failed to open */
 #define DB_RETRY_BUSY		1	/* Retry-After when saturated */
 #define DB_RETRY_DOWN		5	/* Retry-After when unreachable */
 
@@ -69,6 +71,7 @@ static void	db_timer(void *, u_int64_t);
 static void	db_log_error(const char *, const char *);
 static int	db_retry_after(const char *);
 
+static int	db_idle(void);
 static struct gw_dbslot	*db_checkout(struct pgsql_conn *);
 static struct gw_dbslot	*db_slot_find(struct pgsql_conn *);
 
@@ -81,6 +84,7 @@ static struct http_state	db_states[] = {
 static struct gw_dbslot		*db_slots;
 static size_t			 db_nslots;
 static TAILQ_HEAD(, gw_ctx)	 db_waiters;
+static u_int64_t		 db_down_until;
 
 /*
  * The parent's part: Kore's pool is per worker, DB_POOL_SIZE is for all
@@ -205,6 +209,13 @@ db_state_setup(struct http_request *req)
 		return (db_unavailable(req, ctx, "the server is busy, "
 		    "try again shortly", DB_RETRY_BUSY));
 
+	/*
+	 * Kore opens connections synchronously: while the database just
+	 * refused one, do not stall the worker on another for every request.
+	 */
+	if (now < db_down_until && !db_idle())
+		return (db_unavailable(req, ctx, NULL, DB_RETRY_DOWN));
+
 	kore_pgsql_init(&db->sql);
 	kore_pgsql_bind_request(&db->sql, req);
 
@@ -219,8 +230,10 @@ db_state_setup(struct http_request *req)
 		    !strcmp(db->sql.error, "no available connection"))
 			return (db_unavailable(req, ctx, "the server is busy, "
 			    "try again shortly", DB_RETRY_BUSY));
-		db_log_error("cannot connect to the database",
-		    db->sql.error);
+		if (now >= db_down_until)
+			db_log_error("cannot connect to the database",
+			    db->sql.error);
+		db_down_until = kore_time_ms() + DB_DOWN_MS;
 		return (db_unavailable(req, ctx, NULL, DB_RETRY_DOWN));
 	}
 
@@ -514,6 +527,20 @@ db_flush_idle(void)
 		memset(&db_slots[i], 0, sizeof(db_slots[i]));
 		kore_pgsql_handle(conn, 1);
 	}
+}
+
+/* True when an open connection is free. */
+static int
+db_idle(void)
+{
+	size_t		i;
+
+	for (i = 0; i < db_nslots; i++) {
+		if (db_slots[i].conn != NULL && !db_slots[i].in_use)
+			return (1);
+	}
+
+	return (0);
 }
 
 static struct gw_dbslot *
