@@ -247,9 +247,9 @@ gw_config_dburl(const char *in, int timeout, struct gw_dburl *out,
 
 	if (!dburl_scheme(in, p - in)) {
 		config_error(err, errlen, "DATABASE_URL has the scheme "
-		    "\"%.*s\": only postgresql:// is supported (also written "
-		    "postgres://, postgresql+psycopg://, postgresql+psycopg2:// "
-		    "or postgresql+asyncpg://)",
+		    "\"%.*s\": only postgresql:// is supported (also "
+		    "written postgres://, postgresql+psycopg://, "
+		    "postgresql+psycopg2:// or postgresql+asyncpg://)",
 		    (int)(p - in) > 40 ? 40 : (int)(p - in), in);
 		return (-1);
 	}
@@ -836,9 +836,9 @@ dburl_hosts(const char *s, size_t len, int ports, int *local, char *err,
 			h = p + 1;
 			if (he + 1 < e) {
 				if (he[1] != ':') {
-					config_error(err, errlen, "DATABASE_URL "
-					    "is malformed: text after an IPv6 "
-					    "host");
+					config_error(err, errlen,
+					    "DATABASE_URL is malformed: text "
+					    "after an IPv6 host");
 					return (-1);
 				}
 				port = he + 2;

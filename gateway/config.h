@@ -12,9 +12,9 @@
 #define GW_APPLICATION_NAME	"aido-gateway"
 
 struct gw_dburl {
-	char		*url;		/* the libpq URI the gateway uses */
-	char		*redacted;	/* the same, password hidden: for logs */
-	char		*password;	/* decoded, to scrub libpq messages */
+	char		*url;		/* the URI the gateway uses */
+	char		*redacted;	/* the same, for logs */
+	char		*password;	/* to scrub libpq messages */
 	int		 local;		/* every host is local */
 };
 
@@ -48,7 +48,8 @@ int	gw_config_load(struct gw_config *, gw_config_getenv, void *,
 	    char *, size_t);
 void	gw_config_free(struct gw_config *);
 
-int	gw_config_dburl(const char *, int, struct gw_dburl *, char *, size_t);
+int	gw_config_dburl(const char *, int, struct gw_dburl *, char *,
+	    size_t);
 void	gw_config_dburl_free(struct gw_dburl *);
 char	*gw_config_redact(const char *);
 void	gw_config_scrub(char *, const char *);

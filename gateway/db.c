@@ -5,8 +5,8 @@
  * works behind PgBouncer in transaction mode.
  *
  *	DB_SETUP	take a connection (or wait in Kore's queue), send
- *	DB_WAIT		read the result or the error (SQLSTATE, MESSAGE,
- *			DETAIL) before the connection goes back
+ *	DB_WAIT		read the result or the error (SQLSTATE,
+ *			MESSAGE, DETAIL) before the connection goes back
  *	DB_REPLY	SQLSTATE -> HTTP (errors.c), or the JSON
  *
  * Around Kore's pool (which has neither), this file adds:
@@ -38,8 +38,8 @@
 #define DB_QUEUE_WAIT_MS	5000	/* longest wait for a connection */
 #define DB_QUEUE_PER_CONN	64	/* queued requests per connection */
 #define DB_TIMER_MS		250
-#define DB_DOWN_MS		1000	/* no new connection tried for this
-					   long after one failed to open */
+#define DB_DOWN_MS		1000	/* no connect for this long after
+					   one failed */
 #define DB_RETRY_BUSY		1	/* Retry-After when saturated */
 #define DB_RETRY_DOWN		5	/* Retry-After when unreachable */
 

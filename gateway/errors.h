@@ -7,7 +7,7 @@
 #define GW_ERRORS_H
 
 struct gw_error {
-	const char	*sqlstate;	/* five characters, or a two-char class */
+	const char	*sqlstate;	/* a code, or a two-char class */
 	int		 status;	/* HTTP status */
 	const char	*code;		/* "code" of the error body */
 };

@@ -18,18 +18,18 @@
 #include "jwt.h"
 
 #define GW_NAME			"aido-gateway"
-#define GW_DB			"aido"		/* the kore_pgsql name */
+#define GW_DB			"aido"	/* the kore_pgsql name */
 #define GW_BODY_MAX		(64 * 1024)	/* API.md §3: else 413 */
 #define GW_PATH_IDS		2
 #define GW_CALL_PARAMS		5
 
 /* Route flags. */
 #define GW_ROUTE_AUTH		0x01	/* Bearer token required */
-#define GW_ROUTE_BODY		0x02	/* a JSON object body required */
+#define GW_ROUTE_BODY		0x02	/* a JSON object body */
 #define GW_ROUTE_BODY_OPT	0x04	/* a JSON object body, if any */
 
 /* Call flags. */
-#define GW_CALL_READ		0x01	/* safe to repeat on a new connection */
+#define GW_CALL_READ		0x01	/* safe to repeat elsewhere */
 #define GW_CALL_EMPTY		0x02	/* success is 204, no body */
 #define GW_CALL_LOCATION	0x04	/* Location: prefix + result's id */
 
@@ -57,7 +57,8 @@ struct gw_call {
 	const char	*location;	/* with GW_CALL_LOCATION */
 
 	/* Optional: build the success answer from the result. */
-	void		(*reply)(struct http_request *, const char *, size_t);
+	void		(*reply)(struct http_request *, const char *,
+			    size_t);
 
 	/* Optional: build the failure answer (health). */
 	void		(*fail)(struct http_request *, int, const char *);
@@ -72,7 +73,7 @@ struct gw_dbstate {
 	u_int64_t		 queued_at;
 	int			 waiting;
 	TAILQ_ENTRY(gw_ctx)	 wlist;
-	struct gw_dbslot	*slot;		/* the connection in use */
+	struct gw_dbslot	*slot;		/* its connection */
 
 	char			*result;
 	size_t			 result_len;
@@ -90,12 +91,12 @@ struct gw_ctx {
 	char			 ids[GW_PATH_IDS][GW_UUID_LEN + 1];
 	int			 nids;
 	struct gw_jwt_claims	 auth;
-	char			*body;		/* NUL-terminated JSON object */
+	char			*body;		/* a JSON object */
 	size_t			 body_len;
-	char			*scratch;	/* a param the handler built */
+	char			*scratch;	/* a param, malloc'd */
 	char			 num[24];	/* a numeric param */
-	char			 addr[64];	/* the peer, for aido_login */
-	const char		*sqlstate;	/* of a failure, for the log */
+	char			 addr[64];	/* the client */
+	const char		*sqlstate;	/* of a failure */
 	struct gw_call		 call;
 	struct gw_dbstate	 db;
 };
@@ -116,7 +117,8 @@ int	gw_http_request(struct http_request *);
 /* http.c */
 void	gw_http_connect(struct connection *);
 void	gw_http_send(struct http_request *, int, const void *, size_t);
-void	gw_http_send_static(struct http_request *, int, const void *, size_t);
+void	gw_http_send_static(struct http_request *, int, const void *,
+	    size_t);
 void	gw_http_json(struct http_request *, int, const char *, size_t);
 void	gw_http_error(struct http_request *, int, const char *,
 	    const char *);

@@ -128,7 +128,8 @@ http_has_header(const u_int8_t *buf, size_t len, const char *name)
 	for (p = buf; p < end; p++) {
 		if (*p != '\n' || (size_t)(end - p - 1) <= n)
 			continue;
-		if (!strncasecmp((const char *)p + 1, name, n) && p[1 + n] == ':')
+		if (!strncasecmp((const char *)p + 1, name, n) &&
+		    p[1 + n] == ':')
 			return (1);
 	}
 

@@ -160,7 +160,8 @@ gw_jwt_sign(const void *key, size_t keylen, const char *sub, const char *sid,
 	unsigned char	 mac[JWT_SIG_LEN];
 	char		*payload, *header, *sig, *input, *token;
 	size_t		 ilen;
-	static const char	hjson[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+	static const char	hjson[] =
+	    "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
 	token = NULL;
 	payload = header = sig = input = NULL;

@@ -17,8 +17,8 @@
 #define GW_JWT_MALFORMED	1	/* not three base64url JSON segments */
 #define GW_JWT_ALG		2	/* alg other than HS256 */
 #define GW_JWT_SIGNATURE	3	/* signature does not verify */
-#define GW_JWT_CLAIMS		4	/* sub, sid, iat or exp missing/bad */
-#define GW_JWT_EXPIRED		5	/* exp in the past, iat in the future */
+#define GW_JWT_CLAIMS		4	/* sub, sid, iat or exp bad */
+#define GW_JWT_EXPIRED		5	/* past exp, or future iat */
 
 struct gw_jwt_claims {
 	char		sub[GW_UUID_LEN + 1];
@@ -33,8 +33,8 @@ int		 gw_b64url_decode(const char *, size_t, unsigned char **,
 
 int		 gw_uuid_valid(const char *, size_t);
 
-char		*gw_jwt_sign(const void *, size_t, const char *, const char *,
-		    int64_t, int64_t);
+char		*gw_jwt_sign(const void *, size_t, const char *,
+		    const char *, int64_t, int64_t);
 int		 gw_jwt_verify(const void *, size_t, const char *, int64_t,
 		    struct gw_jwt_claims *);
 const char	*gw_jwt_reason(int);

@@ -6,8 +6,8 @@
 
 #include "gateway.h"
 
-static int	tasks_call(struct http_request *, struct gw_ctx *, const char *,
-		    int, int);
+static int	tasks_call(struct http_request *, struct gw_ctx *,
+		    const char *, int, int);
 
 int
 route_tasks_list(struct http_request *req, struct gw_ctx *ctx)

@@ -37,7 +37,7 @@
 #define STARTUP_EXTENSION	3
 #define STARTUP_SCHEMA		4
 
-#define STARTUP_SERVER		"aido"		/* the server in the config */
+#define STARTUP_SERVER		"aido"	/* named in gateway/start */
 #define STARTUP_FILE_MAX	(1024 * 1024)
 
 struct gw_config	 gw_cfg;
@@ -89,7 +89,7 @@ kore_parent_configure(int argc, char **argv)
 	gw_db_configure();
 	http_server_version(GW_NAME);
 	http_body_max = 4 * GW_BODY_MAX;
-	http_hsts_enable = 0;		/* plain HTTP: TLS is the proxy's */
+	http_hsts_enable = 0;	/* plain HTTP: TLS is the proxy's */
 
 	kore_log(LOG_NOTICE, "%s: %s, %u workers x %u connections "
 	    "(DB_POOL_SIZE %d), listening on http://%s:%s", GW_NAME,
@@ -212,7 +212,8 @@ startup_openapi(void)
 
 	if (dladdr((void *)kore_parent_configure, &info) == 0 ||
 	    info.dli_fname == NULL)
-		startup_fail(STARTUP_CONFIG, "cannot locate the gateway module");
+		startup_fail(STARTUP_CONFIG, "cannot locate the gateway "
+		    "module");
 
 	(void)kore_strlcpy(dir, info.dli_fname, sizeof(dir));
 	(void)snprintf(path, sizeof(path), "%s/openapi.json", dirname(dir));

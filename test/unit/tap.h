@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#define TAP_S(s)	((s) ? (s) : "(null)")
+
 static int	tap_n;
 static int	tap_failed;
 
@@ -21,15 +23,16 @@ static int	tap_failed;
 		int _r = (_g == NULL && _w == NULL) ||			\
 		    (_g != NULL && _w != NULL && !strcmp(_g, _w));	\
 		if (!tap_ok(_r, __FILE__, __LINE__, __VA_ARGS__)) {	\
-			printf("#   got:      %s\n", _g ? _g : "(null)");	\
-			printf("#   expected: %s\n", _w ? _w : "(null)");	\
+			printf("#   got:      %s\n", TAP_S(_g));	\
+			printf("#   expected: %s\n", TAP_S(_w));	\
 		}							\
 	} while (0)
 
 #define is_int(got, want, ...)						\
 	do {								\
 		long long _g = (got), _w = (want);			\
-		if (!tap_ok(_g == _w, __FILE__, __LINE__, __VA_ARGS__)) {	\
+		if (!tap_ok(_g == _w, __FILE__, __LINE__,		\
+		    __VA_ARGS__)) {					\
 			printf("#   got:      %lld\n", _g);		\
 			printf("#   expected: %lld\n", _w);		\
 		}							\
@@ -40,7 +43,7 @@ static int	tap_failed;
 		const char *_g = (got);					\
 		int _r = _g != NULL && strstr(_g, (needle)) != NULL;	\
 		if (!tap_ok(_r, __FILE__, __LINE__, __VA_ARGS__)) {	\
-			printf("#   got:      %s\n", _g ? _g : "(null)");	\
+			printf("#   got:      %s\n", TAP_S(_g));	\
 			printf("#   wanted:   ...%s...\n", (needle));	\
 		}							\
 	} while (0)

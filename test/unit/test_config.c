@@ -171,14 +171,16 @@ test_dburl(void)
 	like(norm("mysql://u:p@localhost/aido"),
 	    "ERR: DATABASE_URL has the scheme \"mysql\"",
 	    "another database system is refused, naming the scheme");
-	like(norm("postgresql+pg8000://u:p@localhost/aido"), "ERR: DATABASE_URL",
-	    "an unsupported driver is refused");
+	like(norm("postgresql+pg8000://u:p@localhost/aido"),
+	    "ERR: DATABASE_URL", "an unsupported driver is refused");
 	like(norm("postgresql://u:p@localhost:port/aido"),
 	    "ERR: DATABASE_URL is malformed", "a non-numeric port is refused");
 	like(norm("postgresql://u:p@localhost/aido?bogus=1"),
-	    "ERR: DATABASE_URL is malformed", "an unknown parameter is refused");
+	    "ERR: DATABASE_URL is malformed",
+	    "an unknown parameter is refused");
 	like(norm("postgresql://u:p@localhost/aido?sslmode"),
-	    "ERR: DATABASE_URL is malformed", "a parameter without = is refused");
+	    "ERR: DATABASE_URL is malformed",
+	    "a parameter without = is refused");
 	like(norm("postgresql://u:%zz@localhost/aido"),
 	    "ERR: DATABASE_URL is malformed", "a bad %%-escape is refused");
 	unlike(norm("postgresql://u:hunter2%zz@localhost/aido"), "hunter2",
@@ -186,8 +188,10 @@ test_dburl(void)
 	like(norm("postgresql://u:p@[::1/aido"), "ERR: DATABASE_URL",
 	    "an unclosed IPv6 bracket is refused");
 
-	ok(local_of("postgresql://u:p@localhost/aido") == 1, "localhost: local");
-	ok(local_of("postgresql://u:p@neon.tech/aido") == 0, "neon.tech: remote");
+	ok(local_of("postgresql://u:p@localhost/aido") == 1,
+	    "localhost: local");
+	ok(local_of("postgresql://u:p@neon.tech/aido") == 0,
+	    "neon.tech: remote");
 	ok(local_of("postgresql://u:p@db/aido?hostaddr=127.0.0.1") == 1,
 	    "hostaddr decides locality");
 
