@@ -85,6 +85,13 @@ static struct static_file	static_files[] = {
 /* Why a group is missing, for its 503; NULL when it is complete. */
 static char	*static_missing[STATIC_GROUPS];
 
+static const char	*static_why[STATIC_GROUPS] = {
+	"the web client is not installed: it is the web/ directory of the "
+	    "aido repository, beside gateway/",
+	"the API explorer is not installed: run make (or npm ci) in the "
+	    "aido repository, then restart the gateway",
+};
+
 static char	*static_read(const char *, size_t *);
 static void	 static_etag(struct static_file *);
 
@@ -101,7 +108,6 @@ gw_static_load(void)
 	char			 buf[PATH_MAX], root[PATH_MAX];
 	char			 dirs[2][PATH_MAX], path[PATH_MAX];
 	char			 why[PATH_MAX + 160];
-	int			 n;
 
 	if (dladdr((void *)gw_static_load, &info) == 0 ||
 	    info.dli_fname == NULL ||
@@ -128,20 +134,12 @@ gw_static_load(void)
 		if (static_missing[f->group] != NULL)
 			continue;
 
-		if (f->in == STATIC_IN_SWAGGER) {
-			n = snprintf(why, sizeof(why), "the API explorer is "
-			    "not installed (%s: %s): run make, or npm ci in "
-			    "%s, then restart the gateway", path, errno_s,
-			    root);
-		} else {
-			n = snprintf(why, sizeof(why), "the web client is "
-			    "not installed (%s: %s): it is the web/ directory "
-			    "of the aido repository, beside gateway/", path,
-			    errno_s);
-		}
-		if (n < 0)
-			(void)kore_strlcpy(why, "not installed", sizeof(why));
-		static_missing[f->group] = kore_strdup(why);
+		/* The log names the path; a client is told no path. */
+		static_missing[f->group] = kore_strdup(static_why[f->group]);
+		if (snprintf(why, sizeof(why), "%s (%s: %s)",
+		    static_why[f->group], path, errno_s) < 0)
+			(void)kore_strlcpy(why, static_why[f->group],
+			    sizeof(why));
 		kore_log(LOG_NOTICE, "%s: %s", GW_NAME, why);
 	}
 }

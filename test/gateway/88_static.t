@@ -142,14 +142,16 @@ sub gateway_copy {
 	    qr/API explorer is not installed.*npm ci/,
 	    '... saying that the explorer is not installed, and how to ' .
 	    'install it');
+	unlike($r->{content}, qr/\Q$dir\E/, '... without telling a client ' .
+	    'where the gateway lives');
 	$r = $bare->request(GET => '/docs/swagger-ui-bundle.js');
 	is($r->{status}, 503, '... and so do its files');
 	$r = $bare->request(GET => '/');
 	is($r->{status}, 200, '... while the web client is served');
 	is($bare->request(GET => '/health')->{status}, 200,
 	    '... and the API answers');
-	like($bare->output, qr/API explorer is not installed/,
-	    'the gateway said so once, at start');
+	like($bare->output, qr/API explorer is not installed.*\Q$dir\E/,
+	    'the gateway said so at start, naming the path it looked for');
 	$bare->stop;
 }
 
