@@ -212,6 +212,7 @@ export DATABASE_URL="postgresql://aido_gateway:$pw@127.0.0.1:$port/aido"
 cat <<EOF
 aido: DATABASE_URL=postgresql://aido_gateway:****@127.0.0.1:$port/aido (password in $state/gateway.password)
 aido: API on $api; Ctrl-C stops the gateway, the cluster keeps running (stop it: scripts/run.sh stop)
+aido: in a browser: the web client at $api/ and the API explorer at $api/docs
 aido: try it:
   TOKEN=\$(curl -s $api/api/auth/signup -H 'Content-Type: application/json' \\
       -d '{"email":"me@example.com","password":"change me please"}' |
