@@ -1,0 +1,736 @@
+/*
+ * Tokens of an external identity provider (API.md §3.2), such as Better
+ * Auth's: signed with a key of the provider's JWKS (EdDSA over Ed25519,
+ * ES256 over P-256, RS256 over RSA), or HS256 with a secret shared with
+ * the provider.
+ *
+ * The token never chooses how it is checked: its "alg" must name the type
+ * of the key it is checked with (an RSA or EC public key is never an HMAC
+ * secret: HS256 is only ever checked with AUTH_HS256_SECRET), "none" and
+ * every other algorithm are refused, and a JWK's own "alg", "use" and
+ * "key_ops", when given, must allow that use.
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/param_build.h>
+
+#include "jwk.h"
+
+#define JWK_ED25519		1
+#define JWK_P256		2
+#define JWK_RSA			3
+
+#define JWK_RSA_MIN_BITS	2048
+#define JWK_RSA_MAX_BITS	8192
+
+struct gw_jwk {
+	char		*kid;		/* NULL when the JWK has none */
+	int		 type;
+	EVP_PKEY	*pkey;
+};
+
+struct gw_jwks {
+	struct gw_jwk	 keys[GW_JWK_MAX];
+	size_t		 nkeys;
+};
+
+static const struct {
+	const char	*alg;
+	int		 type;
+} jwk_algs[] = {
+	{ "EdDSA",	JWK_ED25519 },
+	{ "Ed25519",	JWK_ED25519 },	/* RFC 9864's name for the same */
+	{ "ES256",	JWK_P256 },
+	{ "RS256",	JWK_RSA },
+};
+
+static int	jwk_alg_type(const char *);
+static int	jwk_key(json_t *, struct gw_jwk *, const char **);
+static int	jwk_bytes(json_t *, const char *, size_t, unsigned char **,
+		    size_t *);
+static EVP_PKEY	*jwk_fromdata(const char *, OSSL_PARAM_BLD *);
+static int	jwk_verify(const struct gw_jwk *, const char *, size_t,
+		    const unsigned char *, size_t);
+static int	jwk_hs256(const void *, size_t, const char *, size_t,
+		    const unsigned char *, size_t);
+static json_t	*jwk_segment(const char *, size_t);
+static int	jwk_time(json_t *, const char *, int, int64_t *);
+static int	jwk_string(json_t *, const char *, size_t, char **);
+static int	jwk_audience(json_t *, const char *);
+
+/*
+ * A JWKS document ({"keys": [...]}) as a key set.  Keys that cannot serve
+ * (another kty or curve, "use" other than "sig", a malformed or weak key)
+ * are skipped, and err says so; NULL (and err) when the document is not a
+ * JWKS at all.
+ */
+struct gw_jwks *
+gw_jwks_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct gw_jwks	*set;
+	json_t		*doc, *keys, *jwk;
+	const char	*why, *first;
+	size_t		 i, skipped;
+
+	if (errlen > 0)
+		err[0] = '\0';
+
+	doc = json_loadb(text, len, 0, NULL);
+	keys = json_object_get(doc, "keys");
+	if (!json_is_array(keys)) {
+		(void)snprintf(err, errlen, "not a JWKS document (a JSON "
+		    "object with a \"keys\" array)");
+		json_decref(doc);
+		return (NULL);
+	}
+
+	if ((set = calloc(1, sizeof(*set))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		json_decref(doc);
+		return (NULL);
+	}
+
+	skipped = 0;
+	first = "";
+	json_array_foreach(keys, i, jwk) {
+		if (set->nkeys == GW_JWK_MAX) {
+			why = "more than 64 keys";
+		} else if (jwk_key(jwk, &set->keys[set->nkeys], &why) == 0) {
+			set->nkeys++;
+			continue;
+		}
+		if (skipped++ == 0)
+			first = why;
+	}
+
+	if (skipped > 0) {
+		(void)snprintf(err, errlen, "%zu of %zu keys skipped (%s)",
+		    skipped, json_array_size(keys), first);
+	}
+
+	json_decref(doc);
+
+	return (set);
+}
+
+void
+gw_jwks_free(struct gw_jwks *set)
+{
+	size_t		i;
+
+	if (set == NULL)
+		return;
+
+	for (i = 0; i < set->nkeys; i++) {
+		free(set->keys[i].kid);
+		EVP_PKEY_free(set->keys[i].pkey);
+	}
+
+	free(set);
+}
+
+size_t
+gw_jwks_count(const struct gw_jwks *set)
+{
+	return (set != NULL ? set->nkeys : 0);
+}
+
+/*
+ * Verifies a provider's token at time now.  GW_JWT_KID: no key of the set
+ * has the token's kid (or, without a kid, none has its algorithm's type),
+ * so a newer JWKS may have it.  On GW_JWT_OK the claims are filled in
+ * (free them with gw_ext_claims_free); otherwise they are untouched.
+ */
+int
+gw_jwt_verify_external(const struct gw_jwk_policy *pol,
+    const struct gw_jwks *set, const char *token, int64_t now,
+    struct gw_ext_claims *out)
+{
+	struct gw_ext_claims	 c;
+	const struct gw_jwk	*k;
+	json_t			*header, *payload, *v;
+	unsigned char		*sig;
+	const char		*dot1, *dot2, *alg, *kid;
+	size_t			 len, siglen, i;
+	int64_t			 t;
+	int			 ret, type, named, typed;
+
+	header = payload = NULL;
+	sig = NULL;
+	memset(&c, 0, sizeof(c));
+
+	if (token == NULL || (len = strlen(token)) > GW_JWT_MAX)
+		return (GW_JWT_MALFORMED);
+
+	if ((dot1 = strchr(token, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL ||
+	    strchr(dot2 + 1, '.') != NULL)
+		return (GW_JWT_MALFORMED);
+
+	ret = GW_JWT_MALFORMED;
+	if ((header = jwk_segment(token, dot1 - token)) == NULL)
+		goto out;
+
+	/* Extensions we do not understand must not be ignored. */
+	if (json_object_get(header, "crit") != NULL)
+		goto out;
+	v = json_object_get(header, "typ");
+	if (v != NULL && !json_is_string(v))
+		goto out;
+	v = json_object_get(header, "kid");
+	if (v != NULL && !json_is_string(v))
+		goto out;
+	kid = json_string_value(v);
+
+	ret = GW_JWT_ALG;
+	if ((alg = json_string_value(json_object_get(header, "alg"))) == NULL)
+		goto out;
+
+	if (gw_b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig,
+	    &siglen) == -1) {
+		ret = GW_JWT_MALFORMED;
+		goto out;
+	}
+
+	if (!strcmp(alg, "HS256")) {
+		/* Only ever the shared secret: never a key of the JWKS. */
+		if (pol->hs256 == NULL)
+			goto out;
+		ret = GW_JWT_SIGNATURE;
+		if (!jwk_hs256(pol->hs256, pol->hs256_len, token,
+		    dot2 - token, sig, siglen))
+			goto out;
+	} else {
+		if ((type = jwk_alg_type(alg)) == 0)
+			goto out;
+
+		/*
+		 * The keys the token names (all keys of its type when it
+		 * names none); kid matched, type not: the token lies
+		 * about its key, and no refetch will mend that.
+		 */
+		named = typed = 0;
+		ret = GW_JWT_SIGNATURE;
+		for (i = 0; i < gw_jwks_count(set); i++) {
+			k = &set->keys[i];
+			if (kid != NULL &&
+			    (k->kid == NULL || strcmp(k->kid, kid)))
+				continue;
+			named++;
+			if (k->type != type)
+				continue;
+			typed++;
+			if (jwk_verify(k, token, dot2 - token, sig, siglen))
+				break;
+		}
+		if (i == gw_jwks_count(set)) {
+			if (named == 0 || (kid == NULL && typed == 0))
+				ret = GW_JWT_KID;
+			else if (typed == 0)
+				ret = GW_JWT_ALG;
+			goto out;
+		}
+	}
+
+	/* Only now is the payload worth reading. */
+	ret = GW_JWT_MALFORMED;
+	if ((payload = jwk_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
+		goto out;
+
+	ret = GW_JWT_CLAIMS;
+	if (jwk_string(payload, "sub", GW_JWK_SUB_MAX, &c.sub) == -1 ||
+	    c.sub == NULL || jwk_time(payload, "exp", 1, &c.exp) == -1)
+		goto out;
+
+	/* email and name are the provider's to fill; we keep them if sane. */
+	if (jwk_string(payload, "email", 255, &c.email) == -1)
+		c.email = NULL;
+	if (jwk_string(payload, "name", 1000, &c.name) == -1)
+		c.name = NULL;
+
+	ret = GW_JWT_EXPIRED;
+	if (c.exp + GW_JWT_LEEWAY <= now)
+		goto out;
+
+	t = 0;
+	if (jwk_time(payload, "nbf", 0, &t) == -1 ||
+	    jwk_time(payload, "iat", 0, &t) == -1) {
+		ret = GW_JWT_CLAIMS;
+		goto out;
+	}
+	if ((jwk_time(payload, "nbf", 1, &t) == 0 && t - GW_JWT_LEEWAY > now) ||
+	    (jwk_time(payload, "iat", 1, &t) == 0 && t - GW_JWT_LEEWAY > now))
+		goto out;
+
+	ret = GW_JWT_ISSUER;
+	if (pol->issuer != NULL && ((v = json_object_get(payload, "iss")) ==
+	    NULL || !json_is_string(v) || strcmp(json_string_value(v),
+	    pol->issuer)))
+		goto out;
+
+	ret = GW_JWT_AUDIENCE;
+	if (pol->audience != NULL &&
+	    !jwk_audience(json_object_get(payload, "aud"), pol->audience))
+		goto out;
+
+	*out = c;
+	memset(&c, 0, sizeof(c));
+	ret = GW_JWT_OK;
+
+out:
+	gw_ext_claims_free(&c);
+	json_decref(header);
+	json_decref(payload);
+	free(sig);
+
+	return (ret);
+}
+
+void
+gw_ext_claims_free(struct gw_ext_claims *c)
+{
+	free(c->sub);
+	free(c->email);
+	free(c->name);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Why a provider's token was refused, for a log line.
+ */
+const char *
+gw_jwk_reason(int code)
+{
+	switch (code) {
+	case GW_JWT_ALG:
+		return ("algorithm not allowed for the key");
+	case GW_JWT_KID:
+		return ("no key for the token");
+	case GW_JWT_ISSUER:
+		return ("issuer is not AUTH_ISSUER");
+	case GW_JWT_AUDIENCE:
+		return ("audience lacks AUTH_AUDIENCE");
+	default:
+		return (gw_jwt_reason(code));
+	}
+}
+
+static int
+jwk_alg_type(const char *alg)
+{
+	size_t		i;
+
+	for (i = 0; i < sizeof(jwk_algs) / sizeof(jwk_algs[0]); i++) {
+		if (!strcmp(jwk_algs[i].alg, alg))
+			return (jwk_algs[i].type);
+	}
+
+	return (0);
+}
+
+/*
+ * One JWK as a public key: 0, or -1 and why it cannot serve.
+ */
+static int
+jwk_key(json_t *jwk, struct gw_jwk *out, const char **why)
+{
+	OSSL_PARAM_BLD	*bld;
+	BIGNUM		*n, *e;
+	json_t		*v, *op;
+	unsigned char	*x, *y, *nb, *eb, pt[65];
+	const char	*kty, *crv, *s;
+	size_t		 xlen, ylen, nlen, elen, i;
+	int		 ok;
+
+	memset(out, 0, sizeof(*out));
+	x = y = nb = eb = NULL;
+	n = e = NULL;
+	bld = NULL;
+
+	*why = "not a JSON object with a kty";
+	if (!json_is_object(jwk) ||
+	    (kty = json_string_value(json_object_get(jwk, "kty"))) == NULL)
+		return (-1);
+
+	*why = "a key not for signatures (use)";
+	if ((v = json_object_get(jwk, "use")) != NULL &&
+	    (!json_is_string(v) || strcmp(json_string_value(v), "sig")))
+		return (-1);
+
+	*why = "a key whose key_ops lack verify";
+	if ((v = json_object_get(jwk, "key_ops")) != NULL) {
+		if (!json_is_array(v))
+			return (-1);
+		ok = 0;
+		json_array_foreach(v, i, op) {
+			if ((s = json_string_value(op)) != NULL &&
+			    !strcmp(s, "verify"))
+				ok = 1;
+		}
+		if (!ok)
+			return (-1);
+	}
+
+	*why = "a kid that is not a string";
+	if ((v = json_object_get(jwk, "kid")) != NULL && !json_is_string(v))
+		return (-1);
+
+	crv = json_string_value(json_object_get(jwk, "crv"));
+	if (!strcmp(kty, "OKP") && crv != NULL && !strcmp(crv, "Ed25519"))
+		out->type = JWK_ED25519;
+	else if (!strcmp(kty, "EC") && crv != NULL && !strcmp(crv, "P-256"))
+		out->type = JWK_P256;
+	else if (!strcmp(kty, "RSA"))
+		out->type = JWK_RSA;
+	else {
+		*why = "an unsupported kty or crv";
+		return (-1);
+	}
+
+	*why = "an alg that does not fit the key";
+	if ((v = json_object_get(jwk, "alg")) != NULL &&
+	    (!json_is_string(v) ||
+	    jwk_alg_type(json_string_value(v)) != out->type))
+		return (-1);
+
+	*why = "malformed key material";
+	switch (out->type) {
+	case JWK_ED25519:
+		if (jwk_bytes(jwk, "x", 32, &x, &xlen) == -1)
+			break;
+		out->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
+		    NULL, x, xlen);
+		break;
+	case JWK_P256:
+		if (jwk_bytes(jwk, "x", 32, &x, &xlen) == -1 ||
+		    jwk_bytes(jwk, "y", 32, &y, &ylen) == -1)
+			break;
+		pt[0] = POINT_CONVERSION_UNCOMPRESSED;
+		memcpy(pt + 1, x, 32);
+		memcpy(pt + 33, y, 32);
+		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+		    !OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) ||
+		    !OSSL_PARAM_BLD_push_octet_string(bld,
+		    OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt)))
+			break;
+		out->pkey = jwk_fromdata("EC", bld);
+		break;
+	case JWK_RSA:
+		if (jwk_bytes(jwk, "n", 0, &nb, &nlen) == -1 ||
+		    jwk_bytes(jwk, "e", 0, &eb, &elen) == -1 || elen > 8 ||
+		    (n = BN_bin2bn(nb, nlen, NULL)) == NULL ||
+		    (e = BN_bin2bn(eb, elen, NULL)) == NULL)
+			break;
+		if (BN_num_bits(n) < JWK_RSA_MIN_BITS ||
+		    BN_num_bits(n) > JWK_RSA_MAX_BITS) {
+			*why = "an RSA key of fewer than 2048 or more than "
+			    "8192 bits";
+			break;
+		}
+		if (!BN_is_odd(e) || BN_is_one(e))
+			break;
+		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+			break;
+		out->pkey = jwk_fromdata("RSA", bld);
+		break;
+	}
+
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	free(x);
+	free(y);
+	free(nb);
+	free(eb);
+
+	if (out->pkey == NULL)
+		return (-1);
+
+	if ((v = json_object_get(jwk, "kid")) != NULL &&
+	    (out->kid = strdup(json_string_value(v))) == NULL) {
+		EVP_PKEY_free(out->pkey);
+		out->pkey = NULL;
+		*why = "out of memory";
+		return (-1);
+	}
+
+	return (0);
+}
+
+/*
+ * A base64url member of a JWK, of exactly want bytes (any, when 0).
+ */
+static int
+jwk_bytes(json_t *jwk, const char *name, size_t want, unsigned char **out,
+    size_t *len)
+{
+	json_t		*v;
+
+	v = json_object_get(jwk, name);
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    gw_b64url_decode(json_string_value(v), json_string_length(v),
+	    out, len) == -1)
+		return (-1);
+
+	if ((want != 0 && *len != want) || *len == 0) {
+		free(*out);
+		*out = NULL;
+		return (-1);
+	}
+
+	return (0);
+}
+
+/*
+ * A public key of type name from parameters, checked by OpenSSL (an EC
+ * point must lie on the curve).
+ */
+static EVP_PKEY *
+jwk_fromdata(const char *name, OSSL_PARAM_BLD *bld)
+{
+	EVP_PKEY_CTX	*pctx, *cctx;
+	OSSL_PARAM	*params;
+	EVP_PKEY	*pkey;
+
+	pkey = NULL;
+	cctx = NULL;
+
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+		return (NULL);
+
+	if ((pctx = EVP_PKEY_CTX_new_from_name(NULL, name, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(pctx) != 1 ||
+	    EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		goto out;
+
+	if ((cctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
+	    EVP_PKEY_public_check(cctx) != 1) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+
+out:
+	EVP_PKEY_CTX_free(cctx);
+	EVP_PKEY_CTX_free(pctx);
+	OSSL_PARAM_free(params);
+
+	return (pkey);
+}
+
+/*
+ * The JWS signature sig over input with key k: Ed25519 (64 bytes),
+ * ECDSA P-256 with SHA-256 (r || s, 64 bytes, made DER for OpenSSL), or
+ * RSASSA-PKCS1-v1_5 with SHA-256 (as long as the modulus).
+ */
+static int
+jwk_verify(const struct gw_jwk *k, const char *input, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX		*md;
+	ECDSA_SIG		*es;
+	BIGNUM			*r, *s;
+	const EVP_MD		*digest;
+	const unsigned char	*p;
+	unsigned char		*der;
+	size_t			 plen;
+	int			 ok, dlen;
+
+	der = NULL;
+	p = sig;
+	plen = siglen;
+	digest = EVP_sha256();
+
+	switch (k->type) {
+	case JWK_ED25519:
+		if (siglen != 64)
+			return (0);
+		digest = NULL;
+		break;
+	case JWK_P256:
+		if (siglen != 64)
+			return (0);
+		es = ECDSA_SIG_new();
+		r = BN_bin2bn(sig, 32, NULL);
+		s = BN_bin2bn(sig + 32, 32, NULL);
+		if (es == NULL || r == NULL || s == NULL ||
+		    !ECDSA_SIG_set0(es, r, s)) {
+			ECDSA_SIG_free(es);
+			BN_free(r);
+			BN_free(s);
+			return (0);
+		}
+		dlen = i2d_ECDSA_SIG(es, &der);
+		ECDSA_SIG_free(es);
+		if (dlen <= 0)
+			return (0);
+		p = der;
+		plen = dlen;
+		break;
+	case JWK_RSA:
+		if (siglen != (size_t)EVP_PKEY_get_size(k->pkey))
+			return (0);
+		break;
+	default:
+		return (0);
+	}
+
+	ok = 0;
+	if ((md = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestVerifyInit(md, NULL, digest, NULL, k->pkey) == 1 &&
+	    EVP_DigestVerify(md, p, plen, (const unsigned char *)input,
+	    len) == 1)
+		ok = 1;
+
+	EVP_MD_CTX_free(md);
+	OPENSSL_free(der);
+
+	return (ok);
+}
+
+static int
+jwk_hs256(const void *key, size_t keylen, const char *input, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	unsigned char	mac[32];
+	unsigned int	maclen;
+	int		ok;
+
+	maclen = sizeof(mac);
+	ok = siglen == sizeof(mac) &&
+	    HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)input,
+	    len, mac, &maclen) != NULL && maclen == sizeof(mac) &&
+	    CRYPTO_memcmp(mac, sig, sizeof(mac)) == 0;
+	OPENSSL_cleanse(mac, sizeof(mac));
+
+	return (ok);
+}
+
+/*
+ * One base64url segment holding a JSON object (duplicate names refused).
+ */
+static json_t *
+jwk_segment(const char *seg, size_t len)
+{
+	json_t		*json;
+	unsigned char	*raw;
+	size_t		 rawlen;
+
+	if (len == 0 || gw_b64url_decode(seg, len, &raw, &rawlen) == -1)
+		return (NULL);
+
+	json = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES,
+	    NULL);
+	free(raw);
+
+	if (json != NULL && !json_is_object(json)) {
+		json_decref(json);
+		return (NULL);
+	}
+
+	return (json);
+}
+
+/*
+ * A NumericDate claim (RFC 7519 §2: may carry a fraction): 0.  Absent:
+ * -1 when required, else 1 with *out untouched.  Not a number: -1.
+ */
+static int
+jwk_time(json_t *payload, const char *name, int required, int64_t *out)
+{
+	json_t		*v;
+	double		 d;
+
+	if ((v = json_object_get(payload, name)) == NULL)
+		return (required ? -1 : 1);
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return (0);
+	}
+
+	if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (d < -1e15 || d > 1e15)
+			return (-1);
+		*out = (int64_t)d;
+		return (0);
+	}
+
+	return (-1);
+}
+
+/*
+ * A string claim of 1..max characters without NUL, strdup'd; absent: 0
+ * and *out NULL.  Otherwise -1.
+ */
+static int
+jwk_string(json_t *payload, const char *name, size_t max, char **out)
+{
+	json_t		*v;
+	const char	*s;
+	size_t		 len, chars, i;
+
+	*out = NULL;
+	if ((v = json_object_get(payload, name)) == NULL)
+		return (0);
+
+	if (!json_is_string(v))
+		return (-1);
+
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len == 0 || strlen(s) != len)
+		return (-1);
+
+	/* jansson holds valid UTF-8: count the characters. */
+	for (i = chars = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			chars++;
+	}
+	if (chars > max)
+		return (-1);
+
+	if ((*out = strdup(s)) == NULL)
+		return (-1);
+
+	return (0);
+}
+
+/*
+ * aud (RFC 7519 §4.1.3): one string, or an array of strings, that must
+ * hold want.
+ */
+static int
+jwk_audience(json_t *aud, const char *want)
+{
+	json_t		*v;
+	size_t		 i;
+
+	if (json_is_string(aud))
+		return (!strcmp(json_string_value(aud), want));
+
+	if (!json_is_array(aud))
+		return (0);
+
+	json_array_foreach(aud, i, v) {
+		if (json_is_string(v) && !strcmp(json_string_value(v), want))
+			return (1);
+	}
+
+	return (0);
+}
