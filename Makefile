@@ -2,6 +2,10 @@
 #   make            install missing packages, build extension and gateway
 #   make install    install the extension into the local PostgreSQL
 #   make test       build, install, run every suite on a throwaway cluster
+#   make test-faults the long suites: database faults, hostile input, fuzzing,
+#                   sanitizers, secrets (test/faults/, SECURITY.md)
+#   make fuzz       run each libFuzzer target FUZZ_SECONDS (default 60)
+#   make asan       AddressSanitizer + UBSan builds of the gateway and unit tests
 #   make run        start the gateway (and, without DATABASE_URL, a local cluster)
 #   make bench      benchmarks (see bench/README.md)
 
@@ -10,7 +14,8 @@ PG_CONFIG ?= pg_config
 # Non-root users install through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps extension gateway unit install test run bench clean
+.PHONY: all deps extension gateway unit install test run bench clean \
+	test-faults fuzz fuzz-build asan
 
 all: deps extension gateway
 
@@ -33,6 +38,22 @@ install: extension
 test: all install unit
 	test/run
 
+# Clang (libFuzzer) and PgBouncer are needed by these targets only.
+test-faults: all install unit asan fuzz-build
+	test/run-faults
+
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	$(MAKE) -C test/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-build: deps
+	@scripts/deps.sh faults
+	$(MAKE) -C test/fuzz
+
+asan: deps
+	$(MAKE) -C gateway asan
+	$(MAKE) -C test/unit asan
+
 run: all install
 	scripts/run.sh
 
@@ -44,3 +65,4 @@ clean:
 	$(MAKE) -C extension clean
 	@if [ -f gateway/Makefile ]; then $(MAKE) -C gateway clean; fi
 	@if [ -f test/unit/Makefile ]; then $(MAKE) -C test/unit clean; fi
+	$(MAKE) -C test/fuzz clean

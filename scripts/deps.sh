@@ -3,6 +3,8 @@
 # Called by make; safe to run again (it does nothing when all are present).
 #   scripts/deps.sh            build + test dependencies
 #   scripts/deps.sh bench      also the benchmark tools
+#   scripts/deps.sh faults     also what make test-faults and make fuzz need:
+#                              clang with libFuzzer, PgBouncer, openssl
 set -euo pipefail
 
 pkgs=(
@@ -16,6 +18,9 @@ pkgs=(
 )
 if [ "${1:-}" = bench ]; then
 	pkgs+=(wrk postgresql-client-15)
+fi
+if [ "${1:-}" = faults ]; then
+	pkgs+=(clang libclang-rt-14-dev pgbouncer openssl)
 fi
 
 missing=()
