@@ -273,21 +273,23 @@ startup_connect(void)
 {
 	struct timespec	 ts;
 	PGconn		*conn;
-	u_int64_t	 start, now, delay, left;
+	u_int64_t	 start, deadline, now, delay, left;
 	int		 tries;
 	char		 timeout[24], msg[512];
 	const char	*keys[] = { "dbname", "connect_timeout", NULL };
 	const char	*values[] = { gw_cfg.db.url, timeout, NULL };
 
 	start = kore_time_ms();
+	deadline = start + gw_cfg.db_connect_timeout * 1000ULL;
 	delay = 250;
 	tries = 0;
 
 	for (;;) {
+		/* At least 1 s: libpq's 0 would mean no timeout at all. */
 		now = kore_time_ms();
-		left = start + gw_cfg.db_connect_timeout * 1000ULL - now;
-		if (now >= start + gw_cfg.db_connect_timeout * 1000ULL)
-			left = 0;
+		left = now < deadline ? deadline - now : 0;
+		if (left < 1000)
+			left = 1000;
 		(void)snprintf(timeout, sizeof(timeout), "%llu",
 		    (unsigned long long)(left + 999) / 1000);
 
@@ -302,8 +304,7 @@ startup_connect(void)
 		startup_oneline(msg);
 
 		now = kore_time_ms();
-		if (startup_permanent(msg) ||
-		    now + delay >= start + gw_cfg.db_connect_timeout * 1000ULL)
+		if (startup_permanent(msg) || now >= deadline)
 			startup_fail(STARTUP_DATABASE, "the database does not "
 			    "answer (%d attempts in %llu s, DB_CONNECT_TIMEOUT "
 			    "%d): %s", tries,
@@ -316,8 +317,10 @@ startup_connect(void)
 			    gw_cfg.db_connect_timeout);
 		}
 
-		ts.tv_sec = delay / 1000;
-		ts.tv_nsec = (delay % 1000) * 1000000;
+		/* The last attempt is at the deadline, not a backoff before. */
+		left = deadline - now;
+		ts.tv_sec = MIN(delay, left) / 1000;
+		ts.tv_nsec = (MIN(delay, left) % 1000) * 1000000;
 		(void)nanosleep(&ts, NULL);
 		if (sig_recv != 0)
 			startup_fail(STARTUP_DATABASE, "interrupted while "
