@@ -537,7 +537,8 @@ BEGIN
 	END IF;
 	/* a write at most every five minutes, not on every read */
 	IF seen < clock_timestamp() - interval '5 minutes' THEN
-		UPDATE aido.sessions s SET last_seen_at = clock_timestamp() WHERE s.id = p_session;
+		UPDATE aido.sessions s SET last_seen_at = clock_timestamp()
+		WHERE s.id = p_session AND s.user_id = p_user;
 	END IF;
 	RETURN p_user::text;
 END
@@ -1424,7 +1425,7 @@ BEGIN
 	VALUES ($2, $1, $3 ->> 'role', $3 ->> 'content')
 	RETURNING x.* INTO t;
 	/* the conversation was last updated when its newest message came */
-	UPDATE aido.conversations x SET updated_at = t.created_at WHERE x.id = $2;
+	UPDATE aido.conversations x SET updated_at = t.created_at WHERE x.id = $2 AND x.user_id = $1;
 	RETURN _aido_as_user(to_jsonb(t), shown);
 END
 $$;
