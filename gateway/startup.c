@@ -430,6 +430,8 @@ startup_permanent(const char *msg)
 		"is not permitted to log in",
 		"no password supplied",
 		"does not support SSL",
+		"certificate verify failed",
+		"does not match host name",
 		NULL
 	};
 	int			 i;

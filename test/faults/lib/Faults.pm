@@ -176,7 +176,8 @@ END {
 # ---------------------------------------------------------------- a second cluster
 
 # A second throwaway cluster (for TLS), with the same superuser and
-# password as the first, under $dir; %o: conf => [lines], port.  Returns
+# password as the first, under $dir; %o: conf => [lines], port, listen
+# (addresses, default 127.0.0.1).  Returns
 # {dir, data, port, log}.  stop_cluster() removes it.
 sub new_cluster {
 	my (%o) = @_;
@@ -201,7 +202,8 @@ sub new_cluster {
 	close($fh);
 	$rc = system(join(' ', map { "'$_'" } @own, pgbin() . '/pg_ctl', '-D',
 	    $c->{data}, '-l', $c->{log}, '-w', '-t', '60', '-o',
-	    "-c listen_addresses=127.0.0.1 -p $c->{port} -k $dir -c fsync=off",
+	    "-c listen_addresses=" . ($o{listen} // '127.0.0.1') .
+	    " -p $c->{port} -k $dir -c fsync=off",
 	    'start') . ' >/dev/null 2>&1');
 	die "the second cluster did not start: " . AidoGW::_slurp($c->{log})
 	    if $rc;
