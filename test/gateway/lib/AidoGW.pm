@@ -438,10 +438,10 @@ sub wait_healthy {
 	my $last = 'no answer';
 	while (time() < $deadline) {
 		if (!$self->running) {
-			my $out = $self->_masked(_slurp("$self->{dir}/stderr.log"));
+			my $out = $self->_masked($self->output);
 			$out =~ s/\A.*((?:\n.*){0,20})\z/$1/s;
 			die "gateway exited (status $self->{exit}) before " .
-			    "/health answered; its stderr:\n$out\n";
+			    "/health answered; its output:\n$out\n";
 		}
 		my $r = eval {
 			$self->{http}->request('GET', "$self->{base}/health",
