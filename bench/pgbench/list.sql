@@ -1,0 +1,4 @@
+-- GET /api/tasks?limit=50: the first page of a random user's tasks.
+\set n random(1, :nusers)
+SELECT user_id, session_id FROM bench.user_ids WHERE n = :n \gset
+SELECT aido_task_list(:user_id, :params, :session_id);

@@ -1,0 +1,3 @@
+-- One aido_task_list call for a fixed user and params (-D user_id=...
+-- -D session_id=... -D params=...): per-call latency of one page.
+SELECT aido_task_list(:user_id, :params, :session_id);
