@@ -15,6 +15,9 @@ package AidoGW;
 #
 #	my $f = AidoGW::start_failure(env => {...});	# {exit, stderr, lines}
 #
+# Run the suites from the repository root, on a throwaway cluster:
+#	test/with-cluster prove test/gateway/	(or: pg_virtualenv -v 15 prove ...)
+#
 # Core modules only.  Nothing secret is ever printed: diagnostics that show
 # the gateway's output have the passwords and the JWT secret masked.
 
