@@ -59,15 +59,27 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT pg_catalog.btrim($1, E' \t\n\r\f' OPERATOR(pg_catalog.||) pg_catalog.chr(11)) $$;
 
-CREATE FUNCTION _aido_normalize_tags(text[])
+/*
+ * Tags trimmed, lower-cased, duplicates dropped in first-seen order.  In
+ * PL/pgSQL rather than SQL: a SQL function with a FROM clause cannot be
+ * inlined and would be planned anew in every statement of the trigger.
+ */
+CREATE FUNCTION _aido_normalize_tags(tags text[])
 RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-	SELECT coalesce(pg_catalog.array_agg(s.tag ORDER BY s.first), '{}')
-	FROM (SELECT pg_catalog.lower(@extschema@._aido_trim(u.tag)) AS tag,
-				 pg_catalog.min(u.ord) AS first
-		  FROM pg_catalog.unnest($1) WITH ORDINALITY AS u(tag, ord)
-		  GROUP BY 1) AS s
+DECLARE
+	tag text;
+	result text[] := '{}';
+BEGIN
+	FOREACH tag IN ARRAY tags LOOP
+		tag := pg_catalog.lower(@extschema@._aido_trim(tag));
+		IF tag IS NOT NULL AND tag <> ALL (result) THEN
+			result := result || tag;
+		END IF;
+	END LOOP;
+	RETURN result;
+END
 $$;
 
 CREATE FUNCTION _aido_priority_rank(text)
@@ -292,7 +304,9 @@ BEGIN
 	END IF;
 
 	NEW.title := @extschema@._aido_trim(NEW.title);
-	NEW.tags := @extschema@._aido_normalize_tags(NEW.tags);
+	IF TG_OP = 'INSERT' OR NEW.tags IS DISTINCT FROM OLD.tags THEN
+		NEW.tags := @extschema@._aido_normalize_tags(NEW.tags);
+	END IF;
 
 	IF TG_OP = 'UPDATE' THEN
 		NEW.created_at := OLD.created_at;
@@ -1150,9 +1164,7 @@ DECLARE
 	key text;
 	keytype text;
 	sql text;
-	r record;
-	n integer := 0;
-	items jsonb[] := '{}';
+	page jsonb;
 	last_k text;
 	last_c timestamptz;
 	last_i uuid;
@@ -1241,22 +1253,23 @@ BEGIN
 	sql := sql || ' ORDER BY ' || coalesce(key || ' ' || dir || ', ', '')
 		|| 't.created_at ' || dir || ', t.id ' || dir || ' LIMIT $11';
 
-	FOR r IN EXECUTE sql USING $1, v_status = 'completed', v_priority, v_tag, v_q,
-		v_before, v_after, c_key, c_created, c_id, v_limit + 1
-	LOOP
-		n := n + 1;
-		IF n > v_limit THEN
-			more := true;
-			EXIT;
-		END IF;
-		items := array_append(items, _aido_as_user(r.j, shown));
-		last_k := r.k;
-		last_c := r.c;
-		last_i := r.i;
-	END LOOP;
+	/*
+	 * One more row than the page says whether there is a next one; the
+	 * page is aggregated in the same statement, in the order of the scan.
+	 */
+	EXECUTE 'SELECT coalesce(jsonb_agg(_aido_as_user(p.j, $12) ORDER BY p.n)
+						FILTER (WHERE p.n <= $11 - 1), ''[]''),
+				   count(*) = $11,
+				   max(p.k) FILTER (WHERE p.n = $11 - 1),
+				   max(p.c) FILTER (WHERE p.n = $11 - 1),
+				   max(p.i::text) FILTER (WHERE p.n = $11 - 1)::uuid
+			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || sql || ') q) p'
+	INTO page, more, last_k, last_c, last_i
+	USING $1, v_status = 'completed', v_priority, v_tag, v_q,
+		v_before, v_after, c_key, c_created, c_id, v_limit + 1, shown;
 
 	RETURN jsonb_build_object(
-		'items', to_jsonb(items),
+		'items', page,
 		'next_cursor', CASE WHEN more
 			THEN _aido_cursor_encode(v_sort, last_k, last_c, last_i) END);
 END
