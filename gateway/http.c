@@ -20,6 +20,8 @@ static const char	http_oom[] =
     "{\"code\":\"internal_error\",\"detail\":\"internal error\"}";
 
 static int	http_header_recv_fixed(struct netbuf *);
+static int	http_header_too_large(struct netbuf *);
+static int	http_header_drain(struct netbuf *);
 static void	http_rehook(struct connection *);
 static int	http_has_header(const u_int8_t *, size_t, const char *);
 static void	http_cors(struct http_request *);
@@ -92,6 +94,11 @@ http_header_recv_fixed(struct netbuf *nb)
 	u_int8_t		*end, *p;
 	size_t			 hlen, m;
 
+	if (nb->s_off >= nb->b_len &&
+	    kore_mem_find(nb->buf, nb->s_off, "\r\n\r\n", 4) == NULL &&
+	    kore_mem_find(nb->buf, nb->s_off, "\n\n", 2) == NULL)
+		return (http_header_too_large(nb));
+
 	if (nb->s_off < 4 ||
 	    (end = kore_mem_find(nb->buf, nb->s_off, "\r\n\r\n", 4)) == NULL)
 		return (http_header_recv(nb));
@@ -114,6 +121,47 @@ http_header_recv_fixed(struct netbuf *nb)
 	nb->s_off += sizeof(cl0) - 1;
 
 	return (http_header_recv(nb));
+}
+
+/*
+ * The headers fill http_header_max without ending.  Kore would close the
+ * connection without a word (and, with input left unread, with a reset
+ * the client may see before any answer): answer 431 in JSON, then read
+ * and discard what the client still sends until it closes, or until
+ * Kore's header timeout ends the connection.
+ */
+static int
+http_header_too_large(struct netbuf *nb)
+{
+	struct connection	*c = nb->owner;
+	char			 head[256], body[160];
+	int			 blen, hlen;
+
+	blen = snprintf(body, sizeof(body), "{\"code\":\"header_too_large\","
+	    "\"detail\":\"the request line and headers must be at most %u "
+	    "bytes\"}", (unsigned int)http_header_max);
+	hlen = snprintf(head, sizeof(head), "HTTP/1.1 431 Request Header "
+	    "Fields Too Large\r\nserver: %s\r\ncontent-type: application/json"
+	    "\r\ncache-control: no-store\r\nconnection: close\r\n"
+	    "content-length: %d\r\n\r\n", GW_NAME, blen);
+
+	kore_log(LOG_INFO, "- - 431 (headers over %u bytes)",
+	    (unsigned int)http_header_max);
+
+	net_send_queue(c, head, hlen);
+	net_send_queue(c, body, blen);
+	nb->cb = http_header_drain;
+	nb->s_off = 0;
+
+	return (net_send_flush(c));
+}
+
+static int
+http_header_drain(struct netbuf *nb)
+{
+	nb->s_off = 0;
+
+	return (KORE_RESULT_OK);
 }
 
 /* A header line "name:" in the first len bytes of a request. */

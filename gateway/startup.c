@@ -89,6 +89,8 @@ kore_parent_configure(int argc, char **argv)
 	gw_db_configure();
 	http_server_version(GW_NAME);
 	http_body_max = 4 * GW_BODY_MAX;
+	/* Kore's 60 s lets a client hold a connection with a trickled body. */
+	http_body_timeout = GW_BODY_TIMEOUT;
 	http_hsts_enable = 0;	/* plain HTTP: TLS is the proxy's */
 
 	kore_log(LOG_NOTICE, "%s: %s, %u workers x %u connections "
