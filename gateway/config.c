@@ -502,7 +502,8 @@ gw_config_scrub(char *msg, const char *secret)
 	if (msg == NULL || secret == NULL || (len = strlen(secret)) == 0)
 		return;
 
-	while ((p = strstr(msg, secret)) != NULL)
+	/* Past each one: a secret of '*' alone would match again forever. */
+	for (p = msg; (p = strstr(p, secret)) != NULL; p += len)
 		memset(p, '*', len);
 }
 

@@ -232,6 +232,12 @@ test_redact(void)
 	gw_config_scrub(msg, "pw123");
 	is_str(msg, "failed for \"*****\" at *****",
 	    "scrub hides every occurrence of a secret");
+
+	/* Found by test/fuzz (fuzz_config): it used to loop forever. */
+	(void)snprintf(msg, sizeof(msg), "postgresql://u:***@h/d * **");
+	gw_config_scrub(msg, "**");
+	is_str(msg, "postgresql://u:***@h/d * **",
+	    "scrub of a secret made of '*' ends (and changes nothing)");
 }
 
 struct kvlist {
