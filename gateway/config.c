@@ -45,6 +45,7 @@ static int	config_int(gw_config_getenv, void *, const char *, int, int,
 		    int, int *, const char *, char *, size_t);
 static char	*config_str(gw_config_getenv, void *, const char *,
 		    const char *);
+static int	config_auth(const struct gw_config *, char *, size_t);
 static int	config_origins(struct gw_config *, const char *, char *,
 		    size_t);
 
@@ -129,6 +130,8 @@ gw_config_load(struct gw_config *cfg, gw_config_getenv get, void *arg,
 	    NULL);
 	cfg->auth_issuer = config_str(get, arg, "AUTH_ISSUER", NULL);
 	cfg->auth_audience = config_str(get, arg, "AUTH_AUDIENCE", NULL);
+	if (config_auth(cfg, err, errlen) == -1)
+		goto fail;
 
 	if (config_int(get, arg, "DB_POOL_SIZE", 15, 1, 1000,
 	    &cfg->db_pool_size, "a number of connections from 1 to 1000",
@@ -720,6 +723,51 @@ config_str(gw_config_getenv get, void *arg, const char *name,
 		v = def;
 
 	return (v ? strdup(v) : NULL);
+}
+
+/*
+ * The external identity provider (API.md §3.2).  AUTH_JWKS_URL is an
+ * http or https URL.  AUTH_HS256_SECRET is as long as JWT_SECRET must be,
+ * and differs from it: a provider that held JWT_SECRET could sign aido's
+ * own tokens.
+ */
+static int
+config_auth(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	const char	*u, *p;
+	size_t		 len;
+
+	if ((u = cfg->auth_jwks_url) != NULL) {
+		len = !strncasecmp(u, "http://", 7) ? 7 :
+		    !strncasecmp(u, "https://", 8) ? 8 : 0;
+		for (p = u; *p != '\0'; p++) {
+			if ((unsigned char)*p <= ' ' || *p == 0x7f)
+				len = 0;
+		}
+		if (len == 0 || u[len] == '\0' || u[len] == '/') {
+			config_error(err, errlen, "AUTH_JWKS_URL must be an "
+			    "http:// or https:// URL, such as "
+			    "http://localhost:3000/api/auth/jwks");
+			return (-1);
+		}
+	}
+
+	if ((p = cfg->auth_hs256_secret) != NULL) {
+		if (strlen(p) < 32) {
+			config_error(err, errlen, "AUTH_HS256_SECRET is %zu "
+			    "bytes long: it must be at least 32 bytes",
+			    strlen(p));
+			return (-1);
+		}
+		if (cfg->jwt_secret != NULL && !strcmp(p, cfg->jwt_secret)) {
+			config_error(err, errlen, "AUTH_HS256_SECRET must "
+			    "differ from JWT_SECRET: the identity provider "
+			    "must not be able to sign aido's own tokens");
+			return (-1);
+		}
+	}
+
+	return (0);
 }
 
 /*

@@ -435,6 +435,44 @@ test_load(void)
 	ok(load(&e, &cfg) == NULL && gw_config_origin(&cfg,
 	    "https://anything.example"), "* allows every origin");
 	gw_config_free(&cfg);
+
+	env_good(&e);
+	ok(load(&e, &cfg) == NULL && cfg.auth_jwks_url == NULL &&
+	    cfg.auth_hs256_secret == NULL && cfg.auth_issuer == NULL &&
+	    cfg.auth_audience == NULL, "the AUTH_* variables are unset by "
+	    "default");
+	gw_config_free(&cfg);
+	env_set(&e, "AUTH_JWKS_URL", "http://localhost:3000/api/auth/jwks");
+	env_set(&e, "AUTH_ISSUER", "http://localhost:3000");
+	env_set(&e, "AUTH_AUDIENCE", "http://localhost:3000");
+	env_set(&e, "AUTH_HS256_SECRET", "a provider secret of 32 bytes...");
+	ok(load(&e, &cfg) == NULL && cfg.auth_jwks_url != NULL &&
+	    !strcmp(cfg.auth_issuer, "http://localhost:3000") &&
+	    !strcmp(cfg.auth_audience, "http://localhost:3000"),
+	    "AUTH_JWKS_URL, AUTH_ISSUER, AUTH_AUDIENCE, AUTH_HS256_SECRET load");
+	gw_config_free(&cfg);
+	env_set(&e, "AUTH_JWKS_URL", "HTTPS://auth.example.com/jwks");
+	ok(load(&e, &cfg) == NULL, "an https AUTH_JWKS_URL loads");
+	gw_config_free(&cfg);
+	env_set(&e, "AUTH_JWKS_URL", "localhost:3000/api/auth/jwks");
+	like(load(&e, &cfg), "AUTH_JWKS_URL must be an http", "an "
+	    "AUTH_JWKS_URL without scheme is refused");
+	env_set(&e, "AUTH_JWKS_URL", "file:///etc/passwd");
+	like(load(&e, &cfg), "AUTH_JWKS_URL", "a file: AUTH_JWKS_URL is "
+	    "refused");
+	env_set(&e, "AUTH_JWKS_URL", "http://");
+	like(load(&e, &cfg), "AUTH_JWKS_URL", "an AUTH_JWKS_URL without host");
+	env_set(&e, "AUTH_JWKS_URL", "http://a b/jwks");
+	like(load(&e, &cfg), "AUTH_JWKS_URL", "an AUTH_JWKS_URL with a space");
+	env_set(&e, "AUTH_JWKS_URL", NULL);
+	env_set(&e, "AUTH_HS256_SECRET", "short secret");
+	like(load(&e, &cfg), "AUTH_HS256_SECRET is 12 bytes long",
+	    "a short AUTH_HS256_SECRET is refused");
+	unlike(load(&e, &cfg), "short secret", "without showing it");
+	env_set(&e, "JWT_SECRET", "the same secret for both, 32 bytes");
+	env_set(&e, "AUTH_HS256_SECRET", "the same secret for both, 32 bytes");
+	like(load(&e, &cfg), "must differ from JWT_SECRET",
+	    "AUTH_HS256_SECRET equal to JWT_SECRET is refused");
 }
 
 int
