@@ -130,19 +130,23 @@ sub _dir {
 	return ($d);
 }
 
+my (@SECRETS, @ARCHIVE);
+
 sub record_secret {
-	my (@s) = @_;
+	my (@s) = grep { defined $_ && length($_) >= 6 } @_;
+	push(@SECRETS, @s);
 	my $d = _dir() or return;
 	open(my $fh, '>>', "$d/secrets") or die "$d/secrets: $!";
-	for (grep { defined $_ && length($_) >= 6 } @s) {
-		print $fh "$_\n";
-	}
+	print $fh "$_\n" for @s;
 	close($fh);
 }
 
+# The secrets this process recorded, and the gateways it watches.
+sub secrets { return (@SECRETS) }
+sub watched { return (@ARCHIVE) }
+
 # Records a gateway's secrets (database password, JWT_SECRET) and, when
 # the test ends, its output.
-my @ARCHIVE;
 sub watch {
 	my ($gw) = @_;
 	record_secret($gw->db->{password}, $gw->secret);
