@@ -72,6 +72,7 @@ static void	db_log_error(const char *, const char *);
 static int	db_retry_after(const char *);
 
 static int	db_idle(void);
+static int	db_actor(struct gw_ctx *);
 static struct gw_dbslot	*db_checkout(struct pgsql_conn *);
 static struct gw_dbslot	*db_slot_find(struct pgsql_conn *);
 
@@ -134,6 +135,13 @@ gw_db_init(void)
 int
 gw_db_call(struct http_request *req, struct gw_ctx *ctx)
 {
+	if (ctx->external && db_actor(ctx) == -1) {
+		kore_log(LOG_ERR, "cannot call %.40s for a provider's token",
+		    ctx->call.sql);
+		gw_http_error(req, 500, "internal_error", "internal error");
+		return (KORE_RESULT_OK);
+	}
+
 	ctx->db.req = req;
 	ctx->db.active = 1;
 	req->fsm_state = DB_STATE_SETUP;
@@ -527,6 +535,49 @@ db_flush_idle(void)
 		memset(&db_slots[i], 0, sizeof(db_slots[i]));
 		kore_pgsql_handle(conn, 1);
 	}
+}
+
+/*
+ * A provider's token (API.md §3.2): the call names the user $1::uuid and
+ * the session $n::uuid, its last parameter.  The user becomes
+ * aido_external_user($1, $n, $n+1) (sub, email, name: found or created
+ * in the same statement) and the session NULL, e.g.
+ *	SELECT aido_task_get($1::uuid, $2::uuid, $3::uuid)
+ *	SELECT aido_task_get(aido_external_user($1, $3, $4), $2::uuid, NULL)
+ */
+static int
+db_actor(struct gw_ctx *ctx)
+{
+	struct gw_call	*call = &ctx->call;
+	const char	*user, *sess;
+	char		 sid[16], *sql;
+	size_t		 len;
+	int		 n;
+
+	n = call->nparams;
+	(void)snprintf(sid, sizeof(sid), "$%d::uuid", n);
+	if (n < 2 || n + 1 > GW_CALL_PARAMS ||
+	    (user = strstr(call->sql, "$1::uuid")) == NULL ||
+	    (sess = strstr(call->sql, sid)) == NULL || sess < user ||
+	    strstr(sess + 1, sid) != NULL)
+		return (-1);
+
+	len = strlen(call->sql) + 64;
+	if ((sql = malloc(len)) == NULL)
+		return (-1);
+	(void)snprintf(sql, len, "%.*saido_external_user($1, $%d, $%d)%.*s"
+	    "NULL%s", (int)(user - call->sql), call->sql, n, n + 1,
+	    (int)(sess - user - 8), user + 8, sess + strlen(sid));
+
+	free(ctx->sql);
+	ctx->sql = sql;
+	call->sql = sql;
+	call->params[0] = ctx->ext.sub;
+	call->params[n - 1] = ctx->ext.email;
+	call->params[n] = ctx->ext.name;
+	call->nparams = n + 1;
+
+	return (0);
 }
 
 /* True when an open connection is free. */

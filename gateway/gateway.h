@@ -15,6 +15,7 @@
 #include <kore/pgsql.h>
 
 #include "config.h"
+#include "jwk.h"
 #include "jwt.h"
 
 #define GW_NAME			"aido-gateway"
@@ -22,12 +23,14 @@
 #define GW_BODY_MAX		(64 * 1024)	/* API.md §3: else 413 */
 #define GW_BODY_TIMEOUT		15		/* seconds to send a body */
 #define GW_PATH_IDS		2
-#define GW_CALL_PARAMS		5
+#define GW_CALL_PARAMS		6
+#define GW_LOCATION_MAX		512
 
 /* Route flags. */
 #define GW_ROUTE_AUTH		0x01	/* Bearer token required */
 #define GW_ROUTE_BODY		0x02	/* a JSON object body */
 #define GW_ROUTE_BODY_OPT	0x04	/* a JSON object body, if any */
+#define GW_ROUTE_USER		0x08	/* {user} must be the token's sub */
 
 /* Call flags. */
 #define GW_CALL_READ		0x01	/* safe to repeat elsewhere */
@@ -38,7 +41,7 @@ struct gw_ctx;
 struct gw_dbslot;
 
 struct gw_route {
-	const char	*path;		/* "{id}" matches one segment */
+	const char	*path;		/* "{id}", "{user}": one segment */
 	int		 method;	/* HTTP_METHOD_* */
 	int		 flags;
 	int		(*handler)(struct http_request *, struct gw_ctx *);
@@ -47,7 +50,10 @@ struct gw_route {
 /*
  * One call of one aido_* function.  params point to memory that lives as
  * long as the request (the context, the request, or static strings); a
- * NULL param is SQL NULL.
+ * NULL param is SQL NULL.  A call on behalf of the token's user names the
+ * user $1::uuid and the session its last parameter, $n::uuid: for a
+ * provider's token db.c makes them aido_external_user($1, $n, $n+1) and
+ * NULL.
  */
 struct gw_call {
 	const char	*sql;
@@ -86,12 +92,27 @@ struct gw_dbstate {
 	char			*detail;
 };
 
+/* A request waiting for the provider's keys (keys.c). */
+struct gw_keywait {
+	struct http_request	*req;
+	int			 waiting;
+	int			 refetched;	/* once per request */
+	TAILQ_ENTRY(gw_ctx)	 wlist;
+};
+
 struct gw_ctx {
 	u_int64_t		 started;
 	const struct gw_route	*route;
 	char			 ids[GW_PATH_IDS][GW_UUID_LEN + 1];
 	int			 nids;
-	struct gw_jwt_claims	 auth;
+	const char		*user;		/* {user} as in the path */
+	size_t			 user_len;
+	struct gw_jwt_claims	 auth;		/* an aido token */
+	int			 external;	/* or a provider's token: */
+	struct gw_ext_claims	 ext;
+	struct gw_keywait	 keys;
+	char			*sql;		/* call.sql made for ext */
+	char			 location[GW_LOCATION_MAX];
 	char			*body;		/* a JSON object */
 	size_t			 body_len;
 	char			*scratch;	/* a param, malloc'd */
@@ -136,6 +157,12 @@ int	gw_db_call(struct http_request *, struct gw_ctx *);
 int	gw_db_resume(struct http_request *);
 void	gw_db_release(struct http_request *, struct gw_ctx *);
 
+/* keys.c */
+void	gw_keys_configure(void);
+const struct gw_jwks *gw_keys_current(void);
+int	gw_keys_refetch(struct http_request *, struct gw_ctx *);
+void	gw_keys_unwait(struct gw_ctx *);
+
 /* routes_static.c (parent) */
 void	gw_static_load(void);
 
@@ -152,6 +179,9 @@ int	route_tasks_get(struct http_request *, struct gw_ctx *);
 int	route_tasks_update(struct http_request *, struct gw_ctx *);
 int	route_tasks_replace(struct http_request *, struct gw_ctx *);
 int	route_tasks_delete(struct http_request *, struct gw_ctx *);
+int	route_tasks_compat_list(struct http_request *, struct gw_ctx *);
+int	route_tasks_compat_create(struct http_request *, struct gw_ctx *);
+int	route_tasks_compat_toggle(struct http_request *, struct gw_ctx *);
 int	route_conversations_list(struct http_request *, struct gw_ctx *);
 int	route_conversations_create(struct http_request *, struct gw_ctx *);
 int	route_conversations_get(struct http_request *, struct gw_ctx *);

@@ -4,7 +4,15 @@
  * Allow; OPTIONS is the CORS preflight), Content-Type (415), size (413),
  * JSON syntax (400), a JSON object (400), ids in the path are UUIDs (404),
  * a valid Bearer token (401).  Then the route's handler runs: one call of
- * one aido_* function (db.c).
+ * one aido_* function (db.c).  The compatibility routes of §3.1 check the
+ * token first (401), then that {user} in the path is its user (403,
+ * whatever follows), then the ids (404).
+ *
+ * A token is aido's own when it verifies with JWT_SECRET (HS256, with a
+ * sid); otherwise it may be an external provider's (§3.2, jwk.c), checked
+ * with AUTH_HS256_SECRET or the provider's keys (keys.c).  A provider's
+ * token naming a key not yet known makes the request sleep until the keys
+ * are fetched again; it then comes back here and is checked once more.
  *
  * Kore routes every path here (one "route ^/" in the configuration), so
  * that unknown routes, wrong methods and preflights all answer in JSON.
@@ -68,13 +76,43 @@ static const struct gw_route	router_routes[] = {
 	{ "/api/conversations/{id}/messages", HTTP_METHOD_POST,
 	    GW_ROUTE_AUTH | GW_ROUTE_BODY, route_messages_create },
 
+	/*
+	 * API.md §3.1, last: a path that a route above matches (with a
+	 * word where these have {user}) is never theirs.
+	 */
+	{ "/api/{user}/tasks", HTTP_METHOD_GET, GW_ROUTE_AUTH | GW_ROUTE_USER,
+	    route_tasks_compat_list },
+	{ "/api/{user}/tasks", HTTP_METHOD_POST,
+	    GW_ROUTE_AUTH | GW_ROUTE_USER | GW_ROUTE_BODY,
+	    route_tasks_compat_create },
+	{ "/api/{user}/tasks/{id}", HTTP_METHOD_GET,
+	    GW_ROUTE_AUTH | GW_ROUTE_USER, route_tasks_get },
+	{ "/api/{user}/tasks/{id}", HTTP_METHOD_PATCH,
+	    GW_ROUTE_AUTH | GW_ROUTE_USER | GW_ROUTE_BODY, route_tasks_update },
+	{ "/api/{user}/tasks/{id}", HTTP_METHOD_PUT,
+	    GW_ROUTE_AUTH | GW_ROUTE_USER | GW_ROUTE_BODY,
+	    route_tasks_replace },
+	{ "/api/{user}/tasks/{id}", HTTP_METHOD_DELETE,
+	    GW_ROUTE_AUTH | GW_ROUTE_USER, route_tasks_delete },
+	{ "/api/{user}/tasks/{id}/complete", HTTP_METHOD_PATCH,
+	    GW_ROUTE_AUTH | GW_ROUTE_USER, route_tasks_compat_toggle },
+
 	{ NULL, 0, 0, NULL }
 };
 
+#define ROUTER_OK		0
+#define ROUTER_ANSWERED		1
+#define ROUTER_WAIT		2
+
 static int	router_match(const char *, const char *, struct gw_ctx *);
+static int	router_serve(struct http_request *, struct gw_ctx *);
 static int	router_body(struct http_request *, struct gw_ctx *);
 static int	router_content_type(const char *);
 static int	router_auth(struct http_request *, struct gw_ctx *);
+static int	router_external(struct http_request *, struct gw_ctx *,
+		    const char *, int);
+static int	router_user(struct gw_ctx *);
+static int	router_hex(int);
 static void	router_onfree(struct http_request *);
 
 /*
@@ -85,20 +123,31 @@ int
 gw_http_request(struct http_request *req)
 {
 	const struct gw_route	*r, *found;
+	const char		*pattern;
 	struct gw_ctx		*ctx;
 	int			 methods;
 
-	if (http_state_exists(req))
+	if (http_state_exists(req)) {
+		ctx = http_state_get(req);
+		/* Woken with the provider's keys fetched again. */
+		if (!ctx->db.active && ctx->keys.refetched)
+			return (router_serve(req, ctx));
 		return (gw_db_resume(req));
+	}
 
 	ctx = http_state_create(req, sizeof(*ctx), router_onfree);
 	ctx->started = req->start;
 
+	/* The first route that matches names the resource. */
 	found = NULL;
+	pattern = NULL;
 	methods = 0;
 	for (r = router_routes; r->path != NULL; r++) {
+		if (pattern != NULL && strcmp(pattern, r->path))
+			continue;
 		if (!router_match(r->path, req->path, ctx))
 			continue;
+		pattern = r->path;
 		methods |= r->method;
 		if (r->method == req->method)
 			found = r;
@@ -125,22 +174,56 @@ gw_http_request(struct http_request *req)
 	if (!router_body(req, ctx))
 		return (KORE_RESULT_OK);
 
-	if (!router_match(NULL, NULL, ctx)) {
+	if (!(found->flags & GW_ROUTE_USER) && !router_match(NULL, NULL, ctx)) {
 		gw_http_error(req, 404, "not_found", "not found");
 		return (KORE_RESULT_OK);
 	}
 
-	if ((found->flags & GW_ROUTE_AUTH) && !router_auth(req, ctx))
-		return (KORE_RESULT_OK);
+	return (router_serve(req, ctx));
+}
 
-	return (found->handler(req, ctx));
+/*
+ * The token (401), {user} (403) and then the ids of a compatibility
+ * route (404), and the handler.  Runs again for a request that slept
+ * while the provider's keys were fetched.
+ */
+static int
+router_serve(struct http_request *req, struct gw_ctx *ctx)
+{
+	const struct gw_route	*r = ctx->route;
+
+	if (r->flags & GW_ROUTE_AUTH) {
+		switch (router_auth(req, ctx)) {
+		case ROUTER_OK:
+			break;
+		case ROUTER_WAIT:
+			return (KORE_RESULT_RETRY);
+		default:
+			return (KORE_RESULT_OK);
+		}
+	}
+
+	if (r->flags & GW_ROUTE_USER) {
+		if (!router_user(ctx)) {
+			gw_http_error(req, 403, "forbidden", "the user id in "
+			    "the path is not the user of the token");
+			return (KORE_RESULT_OK);
+		}
+		if (!router_match(NULL, NULL, ctx)) {
+			gw_http_error(req, 404, "not_found", "not found");
+			return (KORE_RESULT_OK);
+		}
+	}
+
+	return (r->handler(req, ctx));
 }
 
 /*
  * Matches path against pattern segment by segment; "{id}" takes any one
- * segment (the ids are collected, and checked later).  One trailing slash
- * is forgiven.  Called with a NULL pattern, checks that the collected
- * ids are UUIDs.
+ * segment (the ids are collected, and checked later), and so does
+ * "{user}" (kept as it is in the path, checked by router_user).  One
+ * trailing slash is forgiven.  Called with a NULL pattern, checks that
+ * the collected ids are UUIDs.
  */
 static int
 router_match(const char *pattern, const char *path, struct gw_ctx *ctx)
@@ -176,7 +259,12 @@ router_match(const char *pattern, const char *path, struct gw_ctx *ctx)
 		if (q + qlen > qe)
 			qlen = qe - q;
 
-		if (pe - p == 4 && !strncmp(p, "{id}", 4)) {
+		if (pe - p == 6 && !strncmp(p, "{user}", 6)) {
+			if (qlen == 0)
+				return (0);
+			ctx->user = q;
+			ctx->user_len = qlen;
+		} else if (pe - p == 4 && !strncmp(p, "{id}", 4)) {
 			if (qlen == 0 || ctx->nids == GW_PATH_IDS)
 				return (0);
 			id = ctx->ids[ctx->nids++];
@@ -300,9 +388,10 @@ router_content_type(const char *ct)
 }
 
 /*
- * Authorization: Bearer <token>, an aido token (HS256, JWT_SECRET).
- * Whether the session was revoked is the database's to say, in the same
- * statement as the call itself.
+ * Authorization: Bearer <token>: an aido token (HS256, JWT_SECRET, with a
+ * sid), or else a provider's.  Whether an aido token's session was
+ * revoked is the database's to say, in the same statement as the call
+ * itself.
  */
 static int
 router_auth(struct http_request *req, struct gw_ctx *ctx)
@@ -314,13 +403,13 @@ router_auth(struct http_request *req, struct gw_ctx *ctx)
 	if (h == NULL) {
 		gw_http_error(req, 401, "unauthorized",
 		    "an Authorization: Bearer token is required");
-		return (0);
+		return (ROUTER_ANSWERED);
 	}
 
 	if (strncasecmp(h, "bearer ", 7)) {
 		gw_http_error(req, 401, "unauthorized",
 		    "the Authorization header must be: Bearer <token>");
-		return (0);
+		return (ROUTER_ANSWERED);
 	}
 
 	for (h += 7; *h == ' '; h++)
@@ -328,14 +417,116 @@ router_auth(struct http_request *req, struct gw_ctx *ctx)
 
 	ret = gw_jwt_verify(gw_cfg.jwt_secret, gw_cfg.jwt_secret_len, h,
 	    (int64_t)time(NULL), &ctx->auth);
-	if (ret != GW_JWT_OK) {
-		gw_http_error(req, 401, "unauthorized",
-		    ret == GW_JWT_EXPIRED ? "the token has expired" :
-		    "the token is invalid");
-		return (0);
+	if (ret == GW_JWT_OK)
+		return (ROUTER_OK);
+
+	/* Expired: signed with JWT_SECRET, so ours. */
+	if (ret != GW_JWT_EXPIRED && (gw_cfg.auth_jwks_url != NULL ||
+	    gw_cfg.auth_hs256_secret != NULL))
+		return (router_external(req, ctx, h, ret));
+
+	gw_http_error(req, 401, "unauthorized", ret == GW_JWT_EXPIRED ?
+	    "the token has expired" : "the token is invalid");
+
+	return (ROUTER_ANSWERED);
+}
+
+/*
+ * A provider's token (API.md §3.2).  A kid that no known key has sends
+ * the request to sleep while the keys are fetched again (at most once per
+ * request, and as keys.c allows).
+ */
+static int
+router_external(struct http_request *req, struct gw_ctx *ctx,
+    const char *token, int ret)
+{
+	struct gw_jwk_policy	pol;
+	const char		*detail;
+
+	pol.hs256 = gw_cfg.auth_hs256_secret;
+	pol.hs256_len = pol.hs256 ? strlen(gw_cfg.auth_hs256_secret) : 0;
+	pol.issuer = gw_cfg.auth_issuer;
+	pol.audience = gw_cfg.auth_audience;
+
+	gw_ext_claims_free(&ctx->ext);
+	ret = gw_jwt_verify_external(&pol, gw_keys_current(), token,
+	    (int64_t)time(NULL), &ctx->ext);
+	if (ret == GW_JWT_OK) {
+		ctx->external = 1;
+		return (ROUTER_OK);
 	}
 
-	return (1);
+	if (ret == GW_JWT_KID && !ctx->keys.refetched) {
+		ctx->keys.refetched = 1;
+		if (gw_keys_refetch(req, ctx))
+			return (ROUTER_WAIT);
+	}
+
+	switch (ret) {
+	case GW_JWT_EXPIRED:
+		detail = "the token has expired or is not valid yet";
+		break;
+	case GW_JWT_ISSUER:
+	case GW_JWT_AUDIENCE:
+		detail = "the token was not issued for this server "
+		    "(iss or aud)";
+		break;
+	default:
+		detail = "the token is invalid";
+		break;
+	}
+	gw_http_error(req, 401, "unauthorized", detail);
+
+	return (ROUTER_ANSWERED);
+}
+
+/*
+ * {user} of a compatibility route, percent-decoded, is the token's user:
+ * the UUID of an aido token (in any case), or exactly the sub of a
+ * provider's.  Anything else, malformed included, is not.
+ */
+static int
+router_user(struct gw_ctx *ctx)
+{
+	char		 buf[GW_JWK_SUB_MAX * 4 + 1];
+	const char	*p, *end;
+	size_t		 n;
+	int		 hi, lo;
+
+	n = 0;
+	end = ctx->user + ctx->user_len;
+	for (p = ctx->user; p < end; p++) {
+		if (n == sizeof(buf) - 1)
+			return (0);
+		if (*p != '%') {
+			buf[n++] = *p;
+			continue;
+		}
+		if (end - p < 3 || (hi = router_hex(p[1])) == -1 ||
+		    (lo = router_hex(p[2])) == -1 || (hi == 0 && lo == 0))
+			return (0);
+		buf[n++] = (char)(hi << 4 | lo);
+		p += 2;
+	}
+	buf[n] = '\0';
+
+	if (ctx->external)
+		return (ctx->ext.sub != NULL && !strcmp(buf, ctx->ext.sub));
+
+	return (gw_uuid_valid(buf, n) && !strcasecmp(buf, ctx->auth.sub));
+}
+
+static int
+router_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+
+	return (-1);
 }
 
 static void
@@ -346,9 +537,13 @@ router_onfree(struct http_request *req)
 	if ((ctx = http_state_get(req)) == NULL)
 		return;
 
+	gw_keys_unwait(ctx);
 	gw_db_release(req, ctx);
+	gw_ext_claims_free(&ctx->ext);
 	kore_free(ctx->body);
 	free(ctx->scratch);
+	free(ctx->sql);
 	ctx->body = NULL;
 	ctx->scratch = NULL;
+	ctx->sql = NULL;
 }

@@ -45,6 +45,17 @@ route_auth_login(struct http_request *req, struct gw_ctx *ctx)
 int
 route_auth_logout(struct http_request *req, struct gw_ctx *ctx)
 {
+	/*
+	 * A provider's token is stateless (API.md §3.2): there is no
+	 * session to revoke, and it stays valid until its exp.  Signing
+	 * out is the provider's business; 204 lets the frontend's sign-out
+	 * flow go on.
+	 */
+	if (ctx->external) {
+		gw_http_send(req, 204, NULL, 0);
+		return (KORE_RESULT_OK);
+	}
+
 	ctx->call.sql = "SELECT aido_logout($1::uuid, $2::uuid)";
 	ctx->call.params[0] = ctx->auth.sub;
 	ctx->call.params[1] = ctx->auth.sid;

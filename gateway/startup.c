@@ -87,6 +87,7 @@ kore_parent_configure(int argc, char **argv)
 	free(tok);
 
 	gw_db_configure();
+	gw_keys_configure();
 	http_server_version(GW_NAME);
 	http_body_max = 4 * GW_BODY_MAX;
 	/* Kore's 60 s lets a client hold a connection with a trickled body. */

@@ -24,6 +24,8 @@ my $t = $r->{json} // {};
 my $tid = $t->{id} // 'missing';
 is($t->{title}, 'compat task', '... with the task');
 is($t->{user_id}, $u->{id}, '... belonging to the user');
+is(AidoGW::header($r, 'location'), "$base/" . ($t->{id} // ''),
+    '... and Location names it under the same user');
 is_deeply($gw->api($T, GET => "/api/tasks/$tid")->{json}, $t,
     'it is the same task as on /api/tasks/{id}');
 
@@ -128,6 +130,25 @@ is($gw->api($other->{token}, GET => "/api/$other->{id}/tasks/$tid")
 	like(lc(AidoGW::header($r, 'access-control-expose-headers') // ''),
 	    qr/\bx-next-cursor\b/, 'a browser frontend may read X-Next-Cursor ' .
 	    '(Access-Control-Expose-Headers)');
+}
+
+# A browser frontend's preflights (FRONTEND_URL).
+for my $c ([ "$base/$tid/complete", 'PATCH' ], [ "$base/$tid", 'PUT' ],
+    [ "$base/$tid", 'DELETE' ], [ $base, 'POST' ]) {
+	my ($path, $method) = @$c;
+	(my $shown = $path) =~ s/[0-9a-f]{8}-[0-9a-f-]{27}/{id}/g;
+	$r = $gw->request(OPTIONS => $path, { Origin => $AidoGW::ORIGIN2,
+	    'Access-Control-Request-Method' => $method,
+	    'Access-Control-Request-Headers' => 'authorization,content-type' });
+	my $m = uc(AidoGW::header($r, 'access-control-allow-methods') // '');
+	my $h = lc(AidoGW::header($r, 'access-control-allow-headers') // '');
+	ok($r->{status} == 204 && $m =~ /\b$method\b/ &&
+	    $h =~ /\bauthorization\b/ && $h =~ /\bcontent-type\b/ &&
+	    (AidoGW::header($r, 'access-control-allow-origin') // '') eq
+	    $AidoGW::ORIGIN2, "a preflight of $method $shown is allowed") or
+	    diag("$r->{status} methods '$m' headers '$h'");
+	cmp_ok(AidoGW::header($r, 'access-control-max-age') // 0, '>=', 600,
+	    '... and cached by the browser');
 }
 
 $r = $gw->api($T, DELETE => "$base/$tid");

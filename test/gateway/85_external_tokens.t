@@ -11,6 +11,8 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
+use HTTP::Tiny;
+use POSIX ();
 use AidoGW;
 use AidoKeys;
 
@@ -82,8 +84,76 @@ is($gw->api($tok, GET => "/api/$sub/tasks/" . ($task->{id} // 'x'))
     ->{json}{user_id}, $sub, 'user_id is the external id in every answer');
 AidoGW::error_ok($gw->api($tok, GET => '/api/' . ext_id() . '/tasks'), 403,
     'forbidden', 'another external id in the path is 403');
-is($gw->api($tok, GET => '/api/auth/me')->{status}, 200,
-    'me answers 200 for an external user');
+$r = $gw->api($tok, GET => '/api/auth/me');
+is($r->{status}, 200, 'me answers 200 for an external user');
+is($r->{json}{id}, $sub, '... with the external id as the user\'s id');
+
+# Every route takes the external user: conversations and messages too.
+{
+	my $c = $gw->api($tok, POST => '/api/conversations', { title => 'ext' });
+	is($c->{status}, 201, 'an external user may start a conversation');
+	is($c->{json}{user_id}, $sub, '... which is theirs');
+	my $m = $gw->api($tok, POST => "/api/conversations/" .
+	    ($c->{json}{id} // 'x') . '/messages', { role => 'user',
+	    content => 'hello' });
+	is($m->{status}, 201, '... and add a message to it');
+	is_deeply([ map { $_->{content} } @{ $gw->api($tok, GET =>
+	    '/api/conversations/' . ($c->{json}{id} // 'x') . '/messages')
+	    ->{json}{items} // [] } ], [ 'hello' ], '... and read it back');
+}
+
+# An external id with characters that a path escapes (Auth0: "auth0|...").
+{
+	my $s = 'auth0|' . ext_id();
+	my $t = $key{EdDSA}->sign(claims(sub => $s));
+	(my $esc = $s) =~ s/\|/%7C/;
+	$r = $gw->api($t, POST => "/api/$esc/tasks", { title => 'escaped' });
+	is($r->{status}, 201, 'a percent-encoded external id in the path is ' .
+	    'the token\'s user');
+	is($r->{json}{user_id}, $s, '... and the task is theirs');
+	AidoGW::error_ok($gw->api($t, GET => '/api/auth0%7/tasks'), 403,
+	    'forbidden', 'a malformed percent-escape in the user id is 403');
+}
+
+# 20 concurrent first requests of a new sub create one user.
+{
+	my $s = ext_id();
+	my $t = $key{EdDSA}->sign(claims(sub => $s));
+	pipe(my $go_r, my $go_w) or die "pipe: $!";
+	pipe(my $out_r, my $out_w) or die "pipe: $!";
+	my @pids;
+	for (1 .. 20) {
+		my $pid = fork();
+		die "fork: $!" unless defined $pid;
+		if ($pid == 0) {
+			close($go_w);
+			close($out_r);
+			my $h = HTTP::Tiny->new(timeout => 30);
+			sysread($go_r, my $buf, 1);	# EOF: everyone goes
+			my $res = $h->request('POST', $gw->base_url .
+			    '/api/tasks', { headers => {
+			    Authorization => "Bearer $t",
+			    'Content-Type' => 'application/json' },
+			    content => '{"title":"race"}' });
+			syswrite($out_w, "$res->{status}\n");
+			POSIX::_exit(0);
+		}
+		push(@pids, $pid);
+	}
+	close($go_r);
+	close($out_w);
+	close($go_w);
+	my @st = <$out_r>;
+	waitpid($_, 0) for @pids;
+	chomp(@st);
+	is(scalar(grep { $_ eq '201' } @st), 20, '20 concurrent first ' .
+	    'requests of a new sub all succeed') or diag("answers: @st");
+	is(AidoGW::psql($gw->db->{name}, 'SELECT count(*) FROM aido.users ' .
+	    "WHERE external_id = '$s'"), 1, '... and create exactly one user');
+	$r = $gw->api($t, GET => "/api/$s/tasks");
+	is(scalar(@{ ref($r->{json}) eq 'ARRAY' ? $r->{json} : [] }), 20,
+	    '... who owns the 20 tasks');
+}
 
 {
 	my $t2 = $key{EdDSA}->sign(claims());
@@ -148,6 +218,14 @@ for my $alg (qw(ES256 RS256)) {
 	    [ $key{ES256}->sign(claims(), { alg => 'ES256',
 	      kid => $key{EdDSA}->kid }), 'a token signed by another key ' .
 	      'than its kid names' ],
+	    [ AidoGW::jwt_encode(header => { alg => 'HS256', typ => 'JWT',
+	      kid => $key{RS256}->kid }, claims => claims(),
+	      secret => $key{RS256}->public_pem), 'an HS256 token signed ' .
+	      'with the RSA public key as secret (alg confusion)' ],
+	    [ AidoGW::jwt_encode(header => { alg => 'HS256', typ => 'JWT',
+	      kid => $key{EdDSA}->kid }, claims => claims(),
+	      secret => $AidoGW::JSON->encode($key{EdDSA}->jwk)),
+	      'an HS256 token signed with the JWK as secret' ],
 	    [ AidoGW::jwt_encode(alg => 'none', claims => claims()),
 	      'an unsigned token (alg none)' ],
 	    [ AidoGW::jwt_encode(claims => claims(), secret => 'x' x 40),
@@ -168,6 +246,8 @@ for my $alg (qw(ES256 RS256)) {
 	my $lo = $gw->api($t, POST => '/api/auth/logout');
 	ok($lo->{status} < 500, 'logout with an external token is no server ' .
 	    'error') or diag("answered $lo->{status}");
+	is($lo->{status}, 204, '... but 204, as documented (nothing to ' .
+	    'revoke)');
 	is($gw->api($t, GET => '/api/tasks')->{status}, 200,
 	    'an external token still works until its exp');
 }

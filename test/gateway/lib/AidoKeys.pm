@@ -74,6 +74,13 @@ sub jwk {
 	return (\%jwk);
 }
 
+# The public key as PEM (SubjectPublicKeyInfo), e.g. to forge an HS256
+# token that uses it as the HMAC secret.
+sub public_pem {
+	my ($self) = @_;
+	return (_run("openssl pkey -in $self->{key} -pubout"));
+}
+
 # A JWT over $claims; $header (optional) replaces the default
 # {alg, kid, typ}.
 sub sign {
