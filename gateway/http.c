@@ -276,7 +276,9 @@ gw_http_allow(struct http_request *req, int methods)
 /*
  * A CORS preflight (OPTIONS): 204 with the route's methods.  Without an
  * allowed Origin the answer carries no Access-Control-Allow-Origin and
- * the browser refuses the real request.
+ * the browser refuses the real request.  Browsers cache the answer for
+ * Access-Control-Max-Age (Chromium at most 2 hours), so a frontend does
+ * not send a preflight before every call.
  */
 void
 gw_http_preflight(struct http_request *req, int methods)
@@ -291,7 +293,7 @@ gw_http_preflight(struct http_request *req, int methods)
 		    allow);
 		http_response_header(req, "access-control-allow-headers",
 		    "authorization, content-type");
-		http_response_header(req, "access-control-max-age", "600");
+		http_response_header(req, "access-control-max-age", "7200");
 	}
 
 	gw_http_send(req, 204, NULL, 0);
@@ -311,6 +313,15 @@ http_cors(struct http_request *req)
 	http_response_header(req, "access-control-allow-origin", origin);
 	http_response_header(req, "access-control-expose-headers",
 	    "Location, Retry-After, X-Next-Cursor");
+
+	/*
+	 * Frontends that fetch with credentials: "include" need this; the
+	 * gateway reads no cookie, so it grants nothing more.  Never for
+	 * FRONTEND_URL=*, which echoes whatever origin asks.
+	 */
+	if (!gw_cfg.origin_any)
+		http_response_header(req, "access-control-allow-credentials",
+		    "true");
 }
 
 static void

@@ -130,6 +130,8 @@ is($gw->api($other->{token}, GET => "/api/$other->{id}/tasks/$tid")
 	like(lc(AidoGW::header($r, 'access-control-expose-headers') // ''),
 	    qr/\bx-next-cursor\b/, 'a browser frontend may read X-Next-Cursor ' .
 	    '(Access-Control-Expose-Headers)');
+	is(AidoGW::header($r, 'access-control-allow-credentials'), 'true',
+	    '... also when it fetches with credentials: "include"');
 }
 
 # A browser frontend's preflights (FRONTEND_URL).
