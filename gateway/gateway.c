@@ -10,6 +10,18 @@
 void	kore_seccomp_hook(void);
 
 /*
+ * The AddressSanitizer build (make asan) starts threads through its own
+ * runtime, which asks for these too.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define GW_SECCOMP_ASAN							\
+	KORE_SYSCALL_ALLOW(gettid),					\
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+#else
+#define GW_SECCOMP_ASAN
+#endif
+
+/*
  * Kore's worker filter (plus its "pgsql" filter: socket, connect,
  * getsockopt, getsockname) lacks what glibc and libpq need to open a
  * connection from inside the sandbox.  Found with "seccomp_tracing yes"
@@ -21,6 +33,14 @@ void	kore_seccomp_hook(void);
  *	getdents64	glibc reading a directory while libpq connects
  *	sendmmsg	the DNS resolver sends its A and AAAA queries at once
  *	uname		libpq resolving a host name (KORE.md)
+ * and for the JWKS fetch in a task thread (keys.c), found the same way
+ * fetching from 127.0.0.1, localhost, a name in /etc/hosts, a name over
+ * DNS, and over https:
+ *	clone3		ENOSYS: glibc then starts the thread (Kore's task
+ *			thread, libcurl's resolver) with clone, which
+ *			Kore's "task" filter allows
+ *	rseq		glibc registering a new thread
+ *	getpeername	libcurl, once connected
  */
 KORE_SECCOMP_FILTER("aido",
 	KORE_SYSCALL_ALLOW(newfstatat),
@@ -30,6 +50,7 @@ KORE_SECCOMP_FILTER("aido",
 	KORE_SYSCALL_DENY(clone3, ENOSYS),
 	KORE_SYSCALL_ALLOW(rseq),
 	KORE_SYSCALL_ALLOW(getpeername),
+	GW_SECCOMP_ASAN
 );
 
 /*
