@@ -12,6 +12,7 @@ use Test::More;
 use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
 use HTTP::Tiny;
+use IO::Socket::INET;
 use POSIX ();
 use AidoGW;
 use AidoKeys;
@@ -279,4 +280,50 @@ for my $alg (qw(ES256 RS256)) {
 }
 
 AidoGW::stop_proxy($server);
+
+# A provider that accepts connections and never answers: the refetch times
+# out in its task thread while the worker (one, here) goes on serving.
+{
+	my $port = AidoGW::free_port();
+	my $hang = fork();
+	die "fork: $!" unless defined $hang;
+	if ($hang == 0) {
+		my $l = IO::Socket::INET->new(Listen => 16, ReuseAddr => 1,
+		    LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'tcp')
+		    or POSIX::_exit(1);
+		my @held;
+		while (my $c = $l->accept) {
+			push(@held, $c);
+		}
+		POSIX::_exit(0);
+	}
+	my $t0 = time();
+	my $slow = AidoGW->new(env => { DB_POOL_SIZE => 1,
+	    AUTH_JWKS_URL => "http://127.0.0.1:$port/api/auth/jwks" });
+	cmp_ok(time() - $t0, '<', 30, 'a provider that does not answer ' .
+	    'delays the start by its timeout only');
+	my $tok = $key{EdDSA}->sign(claims());
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $slow->port, Proto => 'tcp') or die "connect: $!";
+	$t0 = time();
+	print $s "GET /api/tasks HTTP/1.1\r\nHost: 127.0.0.1\r\n" .
+	    "Authorization: Bearer $tok\r\nConnection: close\r\n\r\n";
+	sleep(0.5);
+	my $t1 = time();
+	my $h = $slow->request(GET => '/health');
+	my $took = time() - $t1;
+	ok($h->{status} == 200 && $took < 2, 'while a token waits for the ' .
+	    'keys, the worker answers other requests at once') or
+	    diag("health answered $h->{status} in ${took}s");
+	local $/;
+	my $ans = <$s> // '';
+	my ($st) = $ans =~ m{\AHTTP/1\.[01] (\d{3})};
+	is($st, 401, 'the waiting token is refused when the fetch times out');
+	cmp_ok(time() - $t0, '>', 3, '... after waiting for it');
+	close($s);
+	$slow->stop;
+	kill('KILL', $hang);
+	waitpid($hang, 0);
+}
+
 done_testing();
