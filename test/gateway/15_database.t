@@ -90,31 +90,27 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 	    'with the data from before the outage, and nothing from it');
 }
 
-# One connection in all (DB_POOL_SIZE=1): reused while young, replaced once
-# older than DB_POOL_RECYCLE, and when it is stuck, other requests are
-# answered 503 with Retry-After instead of waiting without end.
+# One connection in all (DB_POOL_SIZE=1): it serves request after request,
+# and when it is stuck, other requests are answered 503 with Retry-After
+# instead of waiting without end.  Then DB_POOL_RECYCLE replaces an old one.
 {
 	my $db = AidoGW::create_db();
-	my $one = AidoGW->new(db => $db,
-	    env => { DB_POOL_SIZE => 1, DB_POOL_RECYCLE => 2 });
-	my $v = $one->new_user;
-	my $pids = sub {
-		$one->api($v->{token}, GET => '/api/tasks') for 1 .. 4;
+	my $backends = sub {
 		return (AidoGW::psql($db->{name}, 'SELECT string_agg(pid::text, ' .
 		    "',' ORDER BY pid) FROM pg_stat_activity WHERE usename = " .
 		    "'$db->{role}'"));
 	};
-	my $first = $pids->();
-	ok(length($first) && $first !~ /,/, 'DB_POOL_SIZE=1: the gateway ' .
-	    'works through a single connection') or diag("backends: $first");
-	is($pids->(), $first, 'requests in quick succession reuse the pooled ' .
-	    'connection');
-	sleep(3);
-	my $later = $pids->();
-	ok(length($later) && !grep({ my $p = $_; grep { $_ eq $p }
-	    split(/,/, $later) } split(/,/, $first)),
-	    'a connection older than DB_POOL_RECYCLE seconds is replaced')
-	    or diag("before: $first, after: $later");
+	my $one = AidoGW->new(db => $db, env => { DB_POOL_SIZE => 1 });
+	my $v = $one->new_user;
+	my @seen;
+	for (1 .. 6) {
+		$one->api($v->{token}, GET => '/api/tasks');
+		push(@seen, $backends->());
+	}
+	my %distinct = map { $_ => 1 } @seen;
+	ok(length($seen[0]) && $seen[0] !~ /,/ && keys(%distinct) == 1,
+	    'DB_POOL_SIZE=1: one pooled connection serves request after request')
+	    or diag("backends after each request: @seen");
 
 	# Hold the only connection on a lock, then ask for more.
 	my $locker = fork();
@@ -163,6 +159,29 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 	}
 	is($st, 200, 'once the connection is free again, requests are served');
 	$one->stop;
+
+	my $rec = AidoGW->new(db => $db,
+	    env => { DB_POOL_SIZE => 1, DB_POOL_RECYCLE => 1 });
+	my $w = $rec->new_user;
+	$rec->api($w->{token}, GET => '/api/tasks');
+	sleep(2.5);
+	my $mark = AidoGW::psql($db->{name},
+	    'SELECT extract(epoch FROM clock_timestamp())');
+	$st = $rec->api($w->{token}, GET => '/api/tasks')->{status};
+	my $ages = AidoGW::psql($db->{name}, 'SELECT string_agg(CASE WHEN ' .
+	    "backend_start >= to_timestamp($mark) THEN 'new' ELSE 'old' END, " .
+	    "',') FROM pg_stat_activity WHERE usename = '$db->{role}'");
+	SKIP: {
+		# The server connections are then the pooler's, which it keeps
+		# (test/faults/70_pgbouncer.t watches the gateway's own).
+		skip('behind a connection pooler (AIDO_GW_DB_HOST)', 1)
+		    if $ENV{AIDO_GW_DB_HOST};
+		ok($st == 200 && $ages eq 'new', 'a request after more than ' .
+		    'DB_POOL_RECYCLE seconds is served by a newly opened ' .
+		    'connection, the old one closed')
+		    or diag("status $st; connections: $ages");
+	}
+	$rec->stop;
 }
 
 done_testing();
