@@ -117,7 +117,8 @@ static void	router_onfree(struct http_request *);
 
 /*
  * Kore's handler for every request.  A request that sleeps on the
- * database comes back here when it wakes: it then resumes its call.
+ * database comes back here when it wakes: it then resumes its call; one
+ * that slept on the provider's keys (keys.c) is checked again.
  */
 int
 gw_http_request(struct http_request *req)
