@@ -52,7 +52,7 @@ mkdir("$dir/pg") or die "$dir/pg: $!";
 my $c = Faults::new_cluster(dir => "$dir/pg", conf => [
     'ssl = on', "ssl_cert_file = '$dir/server.crt'",
     "ssl_key_file = '$dir/server.key'" ], listen => '127.0.0.1,127.0.0.2');
-END { Faults::stop_cluster($c) if $c }
+END { local $?; Faults::stop_cluster($c) if $c }
 
 my $db;
 {

@@ -14,7 +14,11 @@ use Test::More;
 
 my $SECONDS = $ENV{AIDO_FUZZ_SECONDS} // 30;
 my $FUZZ = "$FindBin::Bin/../fuzz";
-my @TARGETS = qw(jwt config params);
+# The targets of test/fuzz/Makefile.
+my ($line) = grep { /\ATARGETS\s*=/ } split(/\n/, do {
+    open(my $mk, '<', "$FUZZ/Makefile") or die "$FUZZ/Makefile: $!";
+    local $/; <$mk> });
+my @TARGETS = split(' ', ($line // '') =~ s/\ATARGETS\s*=//r);
 
 for my $t (@TARGETS) {
 	-x "$FUZZ/bin/fuzz_$t" or plan(skip_all => "test/fuzz/bin/fuzz_$t " .

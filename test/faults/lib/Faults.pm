@@ -14,6 +14,9 @@ use warnings;
 
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
+use File::Temp ();
+use FindBin;
+use Test::More ();
 use IO::Socket::INET;
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
@@ -174,7 +177,76 @@ sub archive_logs {
 
 my $OWNER = $$;
 END {
+	local $?;
 	archive_logs() if $$ == $OWNER;
+}
+
+# ---------------------------------------------------------------- suites in suites
+
+# Runs the gateway's black-box suite (test/gateway/*.t but the browser
+# test, or @{$o{files}}, or the names in AIDO_SUITE_FILES) with %{$o{env}} added to the environment, $o{jobs}
+# files at a time (default 2).  Returns one {file, ok, tests, failed,
+# output, seconds} per file, in file order.
+sub run_suite {
+	my (%o) = @_;
+	my $root = "$FindBin::Bin/../..";
+	my @files = @{ $o{files} // [ grep { !/90_browser/ }
+	    glob("$root/test/gateway/*.t") ] };
+	# AIDO_SUITE_FILES="15_database.t 20_auth.t": only those (to debug).
+	if (my $only = $ENV{AIDO_SUITE_FILES}) {
+		my %want = map { $_ => 1 } split(' ', $only);
+		@files = grep { $want{ s{.*/}{}r } } @files;
+	}
+	my $jobs = $o{jobs} // 2;
+	my (%running, %res);
+	my @queue = @files;
+	while (@queue || %running) {
+		while (@queue && keys(%running) < $jobs) {
+			my $f = shift(@queue);
+			my $out = File::Temp->new(TEMPLATE => 'aido-suite-XXXXXX',
+			    TMPDIR => 1);
+			my $pid = fork();
+			die "fork: $!" unless defined $pid;
+			if ($pid == 0) {
+				open(STDOUT, '>', $out->filename);
+				open(STDERR, '>&', \*STDOUT);
+				$ENV{$_} = $o{env}{$_} for keys(%{ $o{env} // {} });
+				exec($^X, $f) or POSIX::_exit(127);
+			}
+			$running{$pid} = { file => $f, out => $out,
+			    t0 => time() };
+		}
+		my $pid = waitpid(-1, 0);
+		my $r = delete($running{$pid}) or next;
+		my $rc = $?;
+		my $text = AidoGW::_slurp($r->{out}->filename);
+		my ($planned) = $text =~ /^1\.\.(\d+)/m;
+		my @not = $text =~ /^(not ok \d+.*)$/mg;
+		my $oks = () = $text =~ /^ok \d+/mg;
+		$res{ $r->{file} } = { file => $r->{file} =~ s{.*/}{}r,
+		    tests => $oks + @not, failed => \@not, output => $text,
+		    seconds => time() - $r->{t0},
+		    ok => $rc == 0 && !@not && defined $planned &&
+		    $planned == $oks + @not };
+	}
+	return (map { $res{$_} } @files);
+}
+
+# Reports run_suite's results as one test per file.
+sub suite_ok {
+	my ($what, @res) = @_;
+	my $tb = Test::More->builder;
+	for my $r (@res) {
+		my $ok = $tb->ok($r->{ok}, "$r->{file} passes $what " .
+		    "($r->{tests} tests)");
+		next if $ok;
+		my @lines = grep { !/^ok / } split(/\n/, $r->{output});
+		splice(@lines, 40) if @lines > 40;
+		$tb->diag(join("\n", @lines));
+	}
+	my $n = 0;
+	$n += $_->{tests} for @res;
+	return ($n);
 }
 
 # ---------------------------------------------------------------- a second cluster

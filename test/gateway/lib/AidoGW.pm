@@ -225,7 +225,10 @@ sub _maint_db { return ($ENV{AIDO_MAINT_DB} // 'postgres') }
 # A fresh database: the extension created (unless extension => 0) and
 # bootstrapped (unless bootstrap => 0), and a login role in aido_api
 # (unless role => 0, then the role is a plain login role).
-# Returns {name, role, password, url}.
+# Returns {name, role, password, url}.  The url (the gateway's
+# DATABASE_URL) points at AIDO_GW_DB_HOST:AIDO_GW_DB_PORT when they are
+# set (a connection pooler in front of the cluster: test/faults), else at
+# the cluster of the PG* variables, where the database is made.
 sub create_db {
 	my (%o) = @_;
 	my $ext = $o{extension} // 1;
@@ -240,8 +243,10 @@ sub create_db {
 	my $in = $ext ? ' IN ROLE aido_api' : '';
 	psql($name, qq{CREATE ROLE "$role" LOGIN NOSUPERUSER } .
 	    qq{PASSWORD '$pw'$in});
+	_archive_secret($pw);
 	return ({ name => $name, role => $role, password => $pw,
-	    url => db_url(user => $role, password => $pw, db => $name) });
+	    url => db_url(user => $role, password => $pw, db => $name,
+	    host => $ENV{AIDO_GW_DB_HOST}, port => $ENV{AIDO_GW_DB_PORT}) });
 }
 
 sub db_url {
@@ -304,6 +309,31 @@ sub _slurp {
 	return ($s // '');
 }
 
+# With AIDO_GW_ARCHIVE set (make test-faults), the secrets of every
+# database, gateway and user made here, and the output of every gateway,
+# are kept there: test/faults/99_secrets.t then checks that no log holds
+# any of them.
+sub _archive_secret {
+	my $d = $ENV{AIDO_GW_ARCHIVE} or return;
+	open(my $fh, '>>', "$d/secrets") or return;
+	print $fh "$_\n" for grep { defined $_ && length($_) >= 6 } @_;
+	close($fh);
+}
+
+sub _archive_log {
+	my ($self) = @_;
+	_archive_text("gw.$self->{pid}", $self->output);
+}
+
+sub _archive_text {
+	my ($name, $text) = @_;
+	my $d = $ENV{AIDO_GW_ARCHIVE} or return;
+	mkdir("$d/logs");
+	open(my $fh, '>', "$d/logs/$name") or return;
+	print $fh $text;
+	close($fh);
+}
+
 sub _group_alive {
 	my ($pgid) = @_;
 	return (kill(0, -$pgid) ? 1 : 0);
@@ -364,6 +394,8 @@ sub start_failure {
 	$r->{stderr} = _slurp("$dir/stderr.log");
 	$r->{stdout} = _slurp("$dir/stdout.log");
 	$r->{lines} = [ grep { /\S/ } split(/\n/, $r->{stderr}) ];
+	_archive_secret($env->{JWT_SECRET});
+	_archive_text("failed.$pid", $r->{stdout} . $r->{stderr});
 	return ($r);
 }
 
@@ -395,6 +427,7 @@ sub new {
 	$self->{owner} = $$;
 	$self->{pid} = _spawn($self->{dir}, $env);
 	$LIVE{ $self->{pid} } = $self;
+	_archive_secret($self->{secret}, $env->{JWT_SECRET});
 	$self->wait_healthy unless defined $o{wait} && !$o{wait};
 	return ($self);
 }
@@ -486,6 +519,7 @@ sub stop {
 	}
 	delete($LIVE{$pid});
 	$self->{clean_stop} = $clean;
+	$self->_archive_log;
 	return ($clean);
 }
 
@@ -618,6 +652,7 @@ sub new_user {
 	    unless $r->{status} == 201 && ref($r->{json}) eq 'HASH' &&
 	    $r->{json}{token};
 	my (undef, $claims) = jwt_decode($r->{json}{token});
+	_archive_secret($password, $r->{json}{token});
 	return ({ token => $r->{json}{token}, user => $r->{json}{user},
 	    id => $r->{json}{user}{id}, email => $email,
 	    password => $password, claims => $claims // {} });
