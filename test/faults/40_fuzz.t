@@ -37,7 +37,7 @@ sub start {
 		open(STDOUT, '>', "$work/$t.log");
 		open(STDERR, '>&', \*STDOUT);
 		exec("$FUZZ/bin/fuzz_$t", "-max_total_time=$SECONDS",
-		    '-print_final_stats=1', '-timeout=10', '-rss_limit_mb=2048',
+		    '-print_final_stats=1', '-timeout=25', '-rss_limit_mb=2048',
 		    "-artifact_prefix=$work/$t/", "$work/$t", "$FUZZ/corpus/$t")
 		    or POSIX::_exit(127);
 	}

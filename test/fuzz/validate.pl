@@ -52,7 +52,7 @@ my ($uid) = psql($db, '-c', q{"CREATE EXTENSION aido; SELECT aido_bootstrap();
 ($uid) = $uid =~ /([0-9a-f]{8}-[0-9a-f-]{27})/ or die "no user: $uid\n";
 
 my $FN = <<"SQL";
-CREATE FUNCTION pg_temp.fz(doc text, part boolean) RETURNS text
+CREATE FUNCTION pg_temp.fz(n integer, doc text, part boolean) RETURNS text
 LANGUAGE plpgsql AS \$fn\$
 DECLARE
 	j jsonb;
@@ -62,7 +62,7 @@ BEGIN
 	BEGIN
 		j := doc::jsonb;
 	EXCEPTION WHEN OTHERS THEN
-		RETURN 'parse ' || SQLSTATE;
+		RETURN 'parse ' || n || ' ' || SQLSTATE;
 	END;
 	v := aido_validate_task(j, part);
 	IF NOT part THEN
@@ -73,7 +73,7 @@ BEGIN
 			st := SQLSTATE;
 		END;
 	END IF;
-	RETURN 'ok ' || st || ' ' || v::text;
+	RETURN 'ok ' || n || ' ' || st || ' ' || v::text;
 END
 \$fn\$;
 SQL
@@ -171,10 +171,20 @@ sub mutate {
 	return ($t);
 }
 
+# A known disagreement, reported (test/fuzz/README.md): a completed
+# recurring task due in 9999 is valid, but its next occurrence would be due
+# in 10000, which the task rules refuse, so aido_task_create says 23514.
+sub known_year_10000 {
+	my $d = eval { JSON::PP->new->decode($_[0]) };
+	return (ref($d) eq 'HASH' && JSON::PP::is_bool($d->{completed}) &&
+	    $d->{completed} && JSON::PP::is_bool($d->{recurring}) &&
+	    $d->{recurring} && ($d->{due_date} // '') =~ /\A9999-/);
+}
+
 # ---------------------------------------------------------------- the loop
 
 my %stats = (docs => 0, parse_errors => 0, valid => 0, invalid => 0,
-    batches => 0);
+    batches => 0, known => 0);
 my @findings;
 my $start = time();
 make_path($WORK);
@@ -185,12 +195,13 @@ while (time() - $start < $SECONDS && !@findings) {
 	my ($fh, $file) = tempfile('aido-fz-XXXXXX', TMPDIR => 1, UNLINK => 1);
 	binmode($fh);
 	print $fh "\\set ON_ERROR_STOP 0\n$FN";
-	for my $d (@docs) {
+	for my $n (0 .. $#docs) {
+		my $d = $docs[$n];
 		my $tag = 'q' . int(rand(1e9));
 		$tag = 'q' . int(rand(1e9)) while index($d->[0], "\$$tag\$") >= 0;
 		my $text = $d->[0];
 		utf8::encode($text) if utf8::is_utf8($text);
-		print $fh "SELECT pg_temp.fz(\$$tag\$$text\$$tag\$, $d->[1]);\n";
+		print $fh "SELECT pg_temp.fz($n, \$$tag\$$text\$$tag\$, $d->[1]);\n";
 	}
 	close($fh);
 	my ($out, $rc) = psql($db, '-f', $file);
@@ -206,23 +217,25 @@ while (time() - $start < $SECONDS && !@findings) {
 	@lines = grep { /\A(ok|parse) / } @lines;
 	for my $l (@lines) {
 		$stats{docs}++;
-		if ($l =~ /\Aparse (\w+)/) {
+		my ($n) = $l =~ /\A\w+ (\d+) /;
+		my $doc = $JSON->encode([ $docs[$n // 0][0], $docs[$n // 0][1] ]);
+		if ($l =~ /\Aparse \d+ (\w+)/) {
 			$stats{parse_errors}++;
-			push(@findings, "parse error $1") unless $1 =~
+			push(@findings, "parse error $1: $doc") unless $1 =~
 			    /\A(22P02|22P05|22003|54001)\z/;
 			next;
 		}
-		my ($st, $v) = $l =~ /\Aok (\S+) (.*)\z/ or
+		my ($st, $v) = $l =~ /\Aok \d+ (\S+) (.*)\z/ or
 		    push(@findings, "odd line: $l"), next;
 		my $errs = eval { JSON::PP->new->decode($v) };
 		if (ref($errs) ne 'ARRAY') {
-			push(@findings, "not an array: $v");
+			push(@findings, "not an array: $v: $doc");
 			next;
 		}
 		for my $e (@$errs) {
 			# field is null only for a document that is not an
 			# object (test/sql/020_validate.sql).
-			push(@findings, "bad error: $v") unless ref($e) eq 'HASH' &&
+			push(@findings, "bad error: $v: $doc") unless ref($e) eq 'HASH' &&
 			    $CODES{ $e->{code} // '' } && exists $e->{field} &&
 			    (defined $e->{field} || $e->{code} eq 'wrong_type') &&
 			    length($e->{message} // '') &&
@@ -234,9 +247,13 @@ while (time() - $start < $SECONDS && !@findings) {
 			$stats{valid}++;
 		}
 		next if $st eq '-';		# partial: no create
-		push(@findings, "validator says [] but create says $st: $l")
+		if (!@$errs && $st eq '23514' && known_year_10000($docs[$n][0])) {
+			$stats{known}++;
+			next;
+		}
+		push(@findings, "validator says [] but create says $st: $doc")
 		    if !@$errs && $st ne 'created';
-		push(@findings, "validator says errors but create says $st: $l")
+		push(@findings, "validator says errors but create says $st: $doc")
 		    if @$errs && $st ne '23514';
 	}
 }
@@ -252,9 +269,10 @@ push(@findings, 'the postmaster logged a crashed backend')
     if $pglog =~ /terminated by signal|server process .* was terminated/;
 
 printf("validate: %d documents in %.0f s (%d batches): %d valid, %d " .
-    "invalid, %d not JSON; %d findings\n", $stats{docs}, $took,
-    $stats{batches}, $stats{valid}, $stats{invalid}, $stats{parse_errors},
-    scalar(@findings));
+    "invalid, %d not JSON; %d findings (and %d of the known year-10000 " .
+    "case)\n", $stats{docs}, $took, $stats{batches}, $stats{valid},
+    $stats{invalid}, $stats{parse_errors}, scalar(@findings),
+    $stats{known});
 if (@findings) {
 	open(my $ff, '>', "$WORK/findings") or die "$WORK/findings: $!";
 	print $ff "$_\n" for @findings;
