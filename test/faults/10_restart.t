@@ -140,12 +140,6 @@ my ($first2) = sort { $a <=> $b } map { $_->{t1} - $back2 }
 # What the database holds: titles are "load <client> <n>".
 my $ids = join(',', map { "'$_->{id}'" } @users);
 my %found = map { $_ => 1 } split(/\n/, AidoGW::psql($db->{name},
-    'SELECT u.n || \' \' || substr(t.title, 6) FROM aido.tasks t ' .
-    'JOIN (SELECT id, row_number() OVER () - 1 AS n FROM unnest(ARRAY[' .
-    $ids . ']::uuid[]) AS id) u ON u.id = t.user_id'));
-# titles are "load <client> <n>": the key is "<client> <n>" once the
-# user's own index is used; rebuild it from the title alone instead.
-%found = map { $_ => 1 } split(/\n/, AidoGW::psql($db->{name},
     "SELECT substr(title, 6) FROM aido.tasks WHERE user_id IN ($ids)"));
 my @lost = grep { !$found{$_} } sort keys(%acked);
 my $found_sent = grep { $found{"$_->{client} $_->{n}"} } @rows;
