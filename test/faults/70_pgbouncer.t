@@ -1,7 +1,7 @@
 #!/usr/bin/env perl
 # Behind PgBouncer in transaction pooling mode (Neon's pooled endpoint
 # works the same way): the whole black-box suite of the gateway
-# (test/gateway/*.t but the browser test) passes with every DATABASE_URL
+# (test/gateway/*.t but the browser tests) passes with every DATABASE_URL
 # pointing at PgBouncer on loopback instead of at PostgreSQL.  Databases
 # and roles are still made directly in the cluster (AidoGW.pm:
 # AIDO_GW_DB_HOST, AIDO_GW_DB_PORT); PgBouncer finds each role's SCRAM

@@ -1,6 +1,6 @@
 #!/usr/bin/env perl
 # The whole black-box suite of the gateway (test/gateway/*.t but the
-# browser test) against the AddressSanitizer + UBSan build of the module
+# browser tests) against the AddressSanitizer + UBSan build of the module
 # (make asan: gateway/aido-gateway-asan.so), started by
 # test/faults/asan-start: Kore itself is not instrumented, so libasan and
 # libubsan are preloaded.  Every file must pass, and no sanitizer report
