@@ -76,6 +76,7 @@ struct gw_dbstate {
 	struct kore_pgsql	 sql;
 	struct http_request	*req;
 	int			 active;	/* a call was started */
+	int			 holding;	/* a pool connection */
 	int			 retried;
 	u_int64_t		 queued_at;
 	int			 waiting;
