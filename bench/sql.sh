@@ -35,14 +35,14 @@ if [ -z "${AIDO_BENCH_CLUSTER:-}" ]; then
 	AIDO_BENCH_CLUSTER=1 exec test/with-cluster "$0" "$@"
 fi
 
+BENCH_NAME=sql.sh
+. bench/lib.sh
+
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	: "${BENCH_USERS:=100}" "${BENCH_TASKS_PER_USER:=100}"
-	: "${BENCH_BIG_TASKS:=100000}" "${BENCH_DURATION:=3}" "${BENCH_RUNS:=1}"
+	: "${BENCH_DURATION:=3}" "${BENCH_RUNS:=1}"
 	: "${BENCH_LIST_CALLS:=50}" "${BENCH_LIST_DEPTH:=20}"
 fi
-USERS=${BENCH_USERS:-1000}
-TPU=${BENCH_TASKS_PER_USER:-1000}
-BIG=${BENCH_BIG_TASKS:-1000000}
+bench_data_settings
 DURATION=${BENCH_DURATION:-10}
 CLIENTS=${BENCH_CLIENTS:-32}
 THREADS=${BENCH_THREADS:-2}
@@ -50,45 +50,13 @@ RUNS=${BENCH_RUNS:-2}
 LIST_CALLS=${BENCH_LIST_CALLS:-200}
 LIST_DEPTH=${BENCH_LIST_DEPTH:-200}
 LIST_ROUNDS=${BENCH_LIST_ROUNDS:-3}
-LOAD_TRIGGER=${BENCH_LOAD_TRIGGER:-auto}
-TRIGGER_BUDGET=${BENCH_TRIGGER_BUDGET:-120}
-SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-2GB}
 WORKLOADS=${BENCH_WORKLOADS:-lookup get list create update}
 RESULTS=${BENCH_RESULTS:-bench/results}
-SAMPLE=20000 # rows of the trigger-cost sample
+bench_posint DURATION CLIENTS THREADS RUNS LIST_CALLS LIST_DEPTH LIST_ROUNDS
+log=$bench_log
 
-for v in USERS TPU BIG DURATION CLIENTS THREADS RUNS LIST_CALLS LIST_DEPTH LIST_ROUNDS TRIGGER_BUDGET; do
-	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "sql.sh: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
-done
-case $LOAD_TRIGGER in on | off | auto) ;; *) echo "sql.sh: BENCH_LOAD_TRIGGER must be on, off or auto" >&2; exit 2 ;; esac
-[ $((USERS * TPU)) -ge "$SAMPLE" ] || SAMPLE=$((USERS * TPU))
-command -v pgbench >/dev/null || { echo "sql.sh: pgbench not found (postgresql-15 ships it)" >&2; exit 1; }
-
-DB=aido_bench
-log=$(mktemp -d -t aido-sqlbench.XXXXXX)
-trap 'rm -rf "$log"' EXIT
-
-say() { printf '%s\n' "$*"; }
-step() { printf '\n== %s\n' "$*"; }
-q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-# ---------------------------------------------------------------------------
 # The machine and the code, for the CSV and the README.
-date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
-ram=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
-machine="$(nproc) x ${model:-unknown cpu}, $ram RAM"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if ! git diff --quiet HEAD -- sql extension 2>/dev/null; then commit="$commit+local-changes"; fi
-# The figures are of the installed extension: say so when it is not this tree's.
-installed_sql="$(pg_config --sharedir)/extension/aido--0.1.0.sql"
-if ! cmp -s "$installed_sql" sql/aido--0.1.0.sql; then
-	echo "sql.sh: warning: the installed $installed_sql differs from sql/aido--0.1.0.sql; run make -C extension install" >&2
-	commit="$commit+installed-differs"
-fi
-load_avg=$(cut -d' ' -f1-3 /proc/loadavg)
+bench_machine sql extension
 
 step "aido SQL benchmark, $date_utc"
 say "machine: $machine; load average before: $load_avg"
@@ -96,213 +64,8 @@ say "commit:  $commit"
 say "data:    $USERS users x $TPU tasks + 1 user x $BIG tasks"
 say "pgbench: $CLIENTS clients, $THREADS threads, ${DURATION}s, -M extended, $RUNS run(s) per workload"
 
-# ---------------------------------------------------------------------------
-# The cluster: test/with-cluster gives fsync=off and 128MB shared buffers.
-# Give it room for the data set, as a real server would have (restart keeps
-# with-cluster's command-line options; -l keeps its log file).
-step "cluster"
-q -d postgres -c "ALTER SYSTEM SET shared_buffers = '$SHARED_BUFFERS'"
-as_owner=()
-if [ "$(id -u)" -eq 0 ]; then as_owner=(runuser -u postgres --); fi
-"${as_owner[@]}" "$(pg_config --bindir)/pg_ctl" -D "$AIDO_PGDATA" -l "$AIDO_PGLOG" -w -m fast restart >/dev/null
-say "PostgreSQL $(q -d postgres -c 'SHOW server_version'), shared_buffers $(q -d postgres -c 'SHOW shared_buffers'), fsync $(q -d postgres -c 'SHOW fsync') (commits are not flushed: write figures are CPU, not disk)"
-createdb "$DB"
-q -c "SET client_min_messages = warning" -c "CREATE EXTENSION aido" -c "SELECT count(*) FROM aido_bootstrap()" >/dev/null
-say "extension $(q -c "SELECT extversion FROM pg_extension WHERE extname = 'aido'") installed and bootstrapped"
-
-# ---------------------------------------------------------------------------
-# Users, the lookup tables, and the task generator.
-#
-# bench.user_ids(n, user_id, session_id): n = 1..USERS are the ordinary
-# users, n = 0 is the big one.  bench.task_ids(n, user_id, task_id,
-# session_id) numbers the ordinary users' tasks, so that pgbench can pick a
-# random one with \set n random(1, N).
-step "data"
-t0=$(now)
-hash=$(q -c "SELECT aido_hash_password('correct horse battery staple')")
-q -v hash="$hash" -v users="$USERS" -v tpu="$TPU" -v big="$BIG" <<'SQL'
-SET client_min_messages = warning;
-CREATE SCHEMA bench;
-CREATE TABLE bench.user_ids (n integer PRIMARY KEY, user_id uuid NOT NULL UNIQUE,
-							 session_id uuid, tasks integer NOT NULL);
-
--- One precomputed argon2id hash for everyone: hashing is not what we measure.
-WITH u AS (
-	INSERT INTO aido.users (email, password_hash, name, created_at, updated_at)
-	SELECT format('bench%s@example.com', n), :'hash', format('Bench User %s', n),
-		   now() - interval '800 days' + n * interval '10 minutes',
-		   now() - interval '800 days' + n * interval '10 minutes'
-	FROM generate_series(0, :users) AS n
-	RETURNING id, email)
-INSERT INTO bench.user_ids (n, user_id, tasks)
-SELECT m.n, u.id, CASE m.n WHEN 0 THEN :big ELSE :tpu END
-FROM u, LATERAL (SELECT substring(u.email FROM '^bench([0-9]+)@')::integer AS n) AS m;
-
--- Sessions straight into aido.sessions, valid for a day.
-WITH s AS (
-	INSERT INTO aido.sessions (user_id, expires_at, user_agent)
-	SELECT user_id, now() + interval '1 day', 'bench/sql.sh' FROM bench.user_ids
-	RETURNING id, user_id)
-UPDATE bench.user_ids b SET session_id = s.id FROM s WHERE s.user_id = b.user_id;
-
-/*
- * p_count tasks of one user, as the app would have stored them, and already
- * in the form tasks_guard leaves them in, so that a load with the guard
- * disabled stores exactly what the guard would: titles trimmed, tags
- * lowercase, trimmed and distinct (a slice of a list of distinct tags),
- * completed_at set iff completed, recurring false.  created_at is spread
- * over two years, due dates (30% none) up to 60 days after it, 40% are
- * completed, priorities 30% low, 50% medium, 20% high.
- */
-CREATE FUNCTION bench.gen_tasks(p_user uuid, p_count integer)
-RETURNS TABLE (user_id uuid, title text, description text, completed boolean,
-			   completed_at timestamptz, priority text, tags text[],
-			   due_date timestamptz, created_at timestamptz, updated_at timestamptz)
-LANGUAGE sql VOLATILE
-AS $$
-	SELECT p_user,
-		   (ARRAY['Buy milk', 'Call the dentist', 'Write the quarterly report',
-				  'Review the pull request', 'Book flights to Lisbon',
-				  'Pay the electricity bill', 'Renew passport',
-				  'Plan the team offsite', 'Fix the leaking tap',
-				  'Read chapter 7'])[1 + (r.r1 * 10)::integer % 10] || ' #' || r.i,
-		   CASE WHEN r.r2 < 0.4 THEN NULL
-				ELSE 'Notes for task ' || r.i || ':' || repeat(' details', 1 + (r.r2 * 30)::integer) END,
-		   r.r5 < 0.4,
-		   CASE WHEN r.r5 < 0.4 THEN r.created + (now() - r.created) * r.r6 END,
-		   CASE WHEN r.r3 < 0.3 THEN 'low' WHEN r.r3 < 0.8 THEN 'medium' ELSE 'high' END,
-		   (ARRAY['work', 'home', 'errands', 'health', 'finance', 'reading', 'family', 'q3'])
-				[1 + (r.r4 * 8)::integer % 8 : (r.r4 * 8)::integer % 8 + (r.r6 * 4)::integer % 4],
-		   CASE WHEN r.r2 BETWEEN 0.2 AND 0.5 THEN NULL
-				ELSE date_trunc('hour', r.created + r.r4 * interval '60 days') END,
-		   r.created,
-		   CASE WHEN r.r5 < 0.4 THEN r.created + (now() - r.created) * r.r6 ELSE r.created END
-	FROM (SELECT i, now() - random() * interval '730 days' AS created,
-				 random() AS r1, random() AS r2, random() AS r3, random() AS r4,
-				 random() AS r5, random() AS r6
-		  FROM generate_series(1, p_count) AS i) AS r
-$$;
-
-/* Milliseconds that one statement takes. */
-CREATE FUNCTION bench.ms(stmt text) RETURNS numeric
-LANGUAGE plpgsql AS $$
-DECLARE
-	t0 timestamptz := clock_timestamp();
-BEGIN
-	EXECUTE stmt;
-	RETURN round((extract(epoch FROM clock_timestamp() - t0) * 1000)::numeric, 1);
-END
-$$;
-SQL
-say "users and sessions: $((USERS + 1)) in $(since "$t0") s"
-
-# ---------------------------------------------------------------------------
-# What tasks_guard costs per row, on a sample inserted both ways, and proof
-# that the generator's rows are what the guard would have stored.
-cols="id, user_id, title, description, completed, completed_at, priority, tags, due_date, created_at, updated_at"
-read -r with_ms without_ms changed < <(q -v sample="$SAMPLE" -v cols="$cols" <<'SQL' | tr '|' ' '
-SET client_min_messages = warning;
-CREATE TEMP TABLE sample AS
-SELECT gen_random_uuid() AS id, g.*
-FROM bench.user_ids u, LATERAL bench.gen_tasks(u.user_id, :sample) AS g WHERE u.n = 1;
-CREATE TEMP TABLE verdict (with_ms numeric, without_ms numeric, changed bigint);
-
-INSERT INTO verdict (with_ms)
-SELECT bench.ms('INSERT INTO aido.tasks (' || :'cols' || ') SELECT ' || :'cols' || ' FROM sample');
--- The guard may only have set completed_at (to the time of the insert).
-UPDATE verdict SET changed = (
-	SELECT count(*) FROM sample s JOIN aido.tasks t USING (id)
-	WHERE (t.title, t.description, t.completed, t.priority, t.tags, t.due_date,
-		   t.recurring, t.recurring_pattern, t.created_at)
-		  IS DISTINCT FROM
-		  (s.title, s.description, s.completed, s.priority, s.tags, s.due_date,
-		   false, NULL::text, s.created_at)
-		  OR (t.completed_at IS NULL) <> (s.completed_at IS NULL));
-DELETE FROM aido.tasks;
-
-ALTER TABLE aido.tasks DISABLE TRIGGER tasks_guard;
-UPDATE verdict SET without_ms =
-	bench.ms('INSERT INTO aido.tasks (' || :'cols' || ') SELECT ' || :'cols' || ' FROM sample');
-DELETE FROM aido.tasks;
-ALTER TABLE aido.tasks ENABLE TRIGGER tasks_guard;
-SELECT with_ms, without_ms, changed FROM verdict;
-SQL
-)
-total=$((USERS * TPU + BIG))
-us_with=$(awk -v ms="$with_ms" -v n="$SAMPLE" 'BEGIN { printf "%.1f", ms * 1000 / n }')
-us_without=$(awk -v ms="$without_ms" -v n="$SAMPLE" 'BEGIN { printf "%.1f", ms * 1000 / n }')
-guard_s=$(awk -v a="$us_with" -v b="$us_without" -v n="$total" 'BEGIN { s = (a - b) * n / 1e6; printf "%.0f", s < 0 ? 0 : s }')
-say "tasks_guard on a $SAMPLE-row sample: $us_with us/row with it, $us_without us/row without" \
-	"(so ~$(awk -v a="$us_with" -v b="$us_without" 'BEGIN { printf "%.1f", a - b }') us/row is the guard);" \
-	"for $total rows the guard adds ~${guard_s} s (the sample goes into an empty table: the real load is slower, index upkeep grows with the table)"
-if [ "$changed" != 0 ]; then
-	echo "sql.sh: the guard changed $changed generated rows: the generator does not produce normalised rows, so the guard cannot be skipped" >&2
-	if [ "$LOAD_TRIGGER" = off ]; then exit 1; fi
-	LOAD_TRIGGER=on
-fi
-say "the guard stored every sample row exactly as generated (only completed_at is its own): the generator's rows satisfy every rule"
-
-if [ "$LOAD_TRIGGER" = auto ]; then
-	if [ "$guard_s" -gt "$TRIGGER_BUDGET" ]; then LOAD_TRIGGER=off; else LOAD_TRIGGER=on; fi
-fi
-trigger_note="tasks loaded with tasks_guard enabled"
-if [ "$LOAD_TRIGGER" = off ]; then
-	trigger_note="tasks loaded with tasks_guard DISABLED (ALTER TABLE aido.tasks DISABLE TRIGGER tasks_guard; it would have added ~${guard_s} s), re-enabled after; rows verified"
-fi
-
-# ---------------------------------------------------------------------------
-# The load: all tasks in one statement, in created_at order, so that each
-# user's tasks are spread over the table as they would be after two years
-# of use (not packed user by user, which would flatter the list queries).
-t0=$(now)
-q -v state="$([ "$LOAD_TRIGGER" = off ] && echo DISABLE || echo ENABLE)" <<'SQL'
-SET client_min_messages = warning;
-SET work_mem = '512MB';
-SET maintenance_work_mem = '512MB';
-VACUUM aido.tasks;
-BEGIN;
-ALTER TABLE aido.tasks :state TRIGGER tasks_guard;
-INSERT INTO aido.tasks (user_id, title, description, completed, completed_at, priority,
-						tags, due_date, created_at, updated_at)
-SELECT g.*
-FROM bench.user_ids u, LATERAL bench.gen_tasks(u.user_id, u.tasks) AS g
-ORDER BY g.created_at;
-ALTER TABLE aido.tasks ENABLE TRIGGER tasks_guard;
-COMMIT;
-SQL
-say "tasks: $total in $(since "$t0") s ($([ "$LOAD_TRIGGER" = off ] && echo "tasks_guard DISABLED during the load, re-enabled after" || echo "through tasks_guard"))"
-say "tasks_guard is $(q -c "SELECT CASE tgenabled WHEN 'D' THEN 'DISABLED' ELSE 'enabled' END FROM pg_trigger WHERE tgname = 'tasks_guard'") now"
-
-if [ "$LOAD_TRIGGER" = off ]; then
-	# The same test the guard applies, on a random sample of what was loaded.
-	t0=$(now)
-	pct=$(awk -v n="$total" 'BEGIN { p = 5000000 / n; if (p > 100) p = 100; printf "%.4f", p }')
-	read -r checked bad < <(q -c "
-		SELECT count(*), count(*) FILTER (WHERE
-				aido_validate_task(to_jsonb(t) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
-													   'completed_at', 'next_occurrence_id']) <> '[]'
-				OR t.title <> _aido_trim(t.title)
-				OR t.tags <> _aido_normalize_tags(t.tags)
-				OR t.completed <> (t.completed_at IS NOT NULL)
-				OR t.recurring OR t.recurring_pattern IS NOT NULL)
-		FROM aido.tasks t TABLESAMPLE BERNOULLI ($pct)" | tr '|' ' ')
-	[ "$bad" = 0 ] || { echo "sql.sh: $bad of $checked loaded rows break a task rule" >&2; exit 1; }
-	say "verified $checked random loaded rows against the guard's rules: none breaks one ($(since "$t0") s)"
-fi
-
-t0=$(now)
-q <<'SQL'
-SET client_min_messages = warning;
-CREATE TABLE bench.task_ids AS
-SELECT (row_number() OVER ())::integer AS n, t.user_id, t.id AS task_id, u.session_id
-FROM aido.tasks t JOIN bench.user_ids u ON u.user_id = t.user_id AND u.n > 0;
-ALTER TABLE bench.task_ids ADD PRIMARY KEY (n);
-VACUUM ANALYZE;
-CHECKPOINT;
-SQL
-ntasks=$(q -c "SELECT count(*) FROM bench.task_ids")
-say "lookup tables, VACUUM ANALYZE: $(since "$t0") s; $ntasks tasks of ordinary users to pick from"
-say "database: $(q -c "SELECT pg_size_pretty(pg_database_size(current_database()))"), aido.tasks $(q -c "SELECT pg_size_pretty(pg_table_size('aido.tasks'))") + indexes $(q -c "SELECT pg_size_pretty(pg_indexes_size('aido.tasks'))")"
+bench_cluster
+bench_load
 
 # ---------------------------------------------------------------------------
 # The CSV.
@@ -310,7 +73,6 @@ mkdir -p "$RESULTS"
 suffix=""
 if [ "${BENCH_QUICK:-0}" = 1 ]; then suffix=-quick; fi
 csv="$RESULTS/sql-$(date -u +%Y%m%d-%H%M%S)$suffix.csv"
-csvq() { local s=${1//\"/\"\"}; printf '"%s"' "$s"; }
 echo "date,machine,git_commit,workload,clients,duration_s,tps,latency_avg_ms,notes" >"$csv"
 row() { # workload clients duration tps latency notes
 	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$date_utc" "$(csvq "$machine")" "$commit" "$1" "$2" "$3" "$4" "$5" "$(csvq "$6")" >>"$csv"
@@ -318,59 +80,8 @@ row() { # workload clients duration tps latency notes
 
 # ---------------------------------------------------------------------------
 # pgbench, 32 clients: one line per run, in the table and in the CSV.
-pgb_common=(-n -M extended -j "$THREADS" -D nusers="$USERS" -D ntasks="$ntasks"
-	-D params='{"limit": "50"}'
-	-D body='{"title": "Prepare the slides for Monday", "description": "Ten slides at most: numbers from finance, the roadmap, open questions.", "priority": "high", "tags": ["work", "slides"], "due_date": "2026-03-02T09:00:00+01:00"}')
-
-# pgbench_run LOGFILE ARGS...: runs pgbench, fails loudly with its output.
-pgbench_run() {
-	local out=$1; shift
-	if ! pgbench "$@" "$DB" >"$out" 2>&1 || grep -q 'aborted' "$out"; then
-		echo "sql.sh: pgbench $* failed:" >&2
-		head -n 30 "$out" >&2
-		exit 1
-	fi
-}
-# stat LOGFILE: "tps latency_ms failed processed"
-stat() {
-	awk '/^tps = / { tps = $3 }
-		/^latency average = / { lat = $4 }
-		/^number of failed transactions: / { failed = $5 }
-		/^number of transactions actually processed: / { n = $6; sub(/\/.*/, "", n) }
-		END { printf "%.0f %.3f %s %s\n", tps, lat, (failed == "" ? 0 : failed), n }' "$1"
-}
-# CPU accounting, so that figures taken on a shared machine can be judged:
-# what the cluster spent per call (its live processes, plus in the
-# postmaster's cutime/cstime every backend that has exited), what pgbench
-# spent, and what everything else on the machine took meanwhile.  In ticks
-# of CLK_TCK, read from /proc.
-clk_tck=$(getconf CLK_TCK)
-pm_pid=$(head -n1 "$AIDO_PGDATA/postmaster.pid")
-cluster_ticks() {
-	local t v c
-	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm_pid/stat")
-	for c in $(pgrep -P "$pm_pid"); do
-		v=$(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || true)
-		t=$((t + ${v:-0}))
-	done
-	echo "$t"
-}
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-# cpu_mark NAME: remember the counters (run in this shell: `times` reports
-# this shell's children, pgbench among them)
-cpu_mark() {
-	times >"$log/times"
-	printf '%s %s %s\n' "$(cluster_ticks)" "$(machine_ticks)" \
-		"$(awk -v hz="$clk_tck" 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%.0f", n * hz }' "$log/times")" >"$log/mark.$1"
-}
-# cpu_between A B CALLS SECONDS: "server_ms_per_call pgbench_cores others_cores"
-cpu_between() {
-	read -r c0 m0 p0 <"$log/mark.$1"
-	read -r c1 m1 p1 <"$log/mark.$2"
-	awk -v c="$((c1 - c0))" -v m="$((m1 - m0))" -v p="$((p1 - p0))" -v n="$3" -v s="$4" -v hz="$clk_tck" \
-		'BEGIN { o = m - c - p; if (o < 0) o = 0
-			printf "%.3f %.2f %.2f\n", c * 1000 / hz / n, p / hz / s, o / hz / s }'
-}
+bench_pgbench_vars
+pgb_common=(-n -M extended -j "$THREADS" "${pgb_vars[@]}")
 
 # stmt_ms LOGFILE PATTERN: pgbench -r latency of the statement matching PATTERN
 stmt_ms() {
@@ -393,8 +104,8 @@ for w in $WORKLOADS; do
 		pgbench_run "$out" "${pgb_common[@]}" -c "$CLIENTS" -T "$DURATION" -r -f "bench/pgbench/$w.sql"
 		sleep 0.2 # the postmaster reaps the backends
 		cpu_mark b
-		read -r tps lat failed n < <(stat "$out")
-		read -r srv pgb others < <(cpu_between a b "$n" "$(since "$t0")")
+		read -r tps lat failed n < <(pgbench_stat "$out")
+		read -r srv pgb others _ < <(cpu_between a b "$n" "$(since "$t0")")
 		lookup=$(stmt_ms "$out" "SELECT user_id")
 		aido=$(stmt_ms "$out" "aido_")
 		notes="$n transactions, $failed failed; per transaction: lookup ${lookup:-0} ms, aido call ${aido:--} ms (pgbench -r), server CPU $srv ms; pgbench used $pgb cores, everything else on the machine $others cores; $trigger_note"
@@ -474,7 +185,7 @@ list_latency() {
 	pgbench_run "$out" "${args[@]}" -t 10 # warm-up
 	for _ in $(seq 1 "$LIST_ROUNDS"); do
 		pgbench_run "$out" "${args[@]}" -t "$LIST_CALLS"
-		read -r tps lat _ n < <(stat "$out")
+		read -r tps lat _ n < <(pgbench_stat "$out")
 		all="$all${all:+ }$lat"
 		if [ -z "$best" ] || awk -v a="$lat" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$lat; fi
 	done

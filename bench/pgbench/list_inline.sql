@@ -1,0 +1,3 @@
+-- GET /api/tasks?limit=50, one statement a transaction (see get_inline.sql).
+\set n random(1, :nusers)
+SELECT aido_task_list(user_id, :params, session_id) FROM bench.user_ids WHERE n = :n;
