@@ -100,6 +100,78 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 		    "',' ORDER BY pid) FROM pg_stat_activity WHERE usename = " .
 		    "'$db->{role}'"));
 	};
+
+	# A read held inside the database: aido.tasks is locked by another
+	# session, so the gateway's connection waits, in use, for as long as
+	# the test looks at it (the recycle timer closes only idle ones; an
+	# idle connection may be gone before a psql can see it on a loaded
+	# machine).  Returns {pid, start} of the waiting backend (undef if
+	# none waited within the deadline) and the running parts; release()
+	# lets it finish and returns its HTTP status.
+	my $locker_name = AidoGW::unique_name('aido_locker');
+	my $hold = sub {
+		my ($gw, $token) = @_;
+		my %h;
+		$h{locker} = fork();
+		die "fork: $!" unless defined $h{locker};
+		if ($h{locker} == 0) {
+			$ENV{PGAPPNAME} = $locker_name;
+			eval { AidoGW::psql($db->{name}, 'BEGIN; LOCK TABLE ' .
+			    'aido.tasks IN ACCESS EXCLUSIVE MODE; ' .
+			    'SELECT pg_sleep(60); COMMIT') };
+			POSIX::_exit(0);
+		}
+		my $deadline = time() + 30;
+		until (AidoGW::psql($db->{name}, 'SELECT count(*) FROM ' .
+		    'pg_locks l JOIN pg_stat_activity a USING (pid) WHERE ' .
+		    "l.relation = 'aido.tasks'::regclass AND l.granted AND " .
+		    "a.application_name = '$locker_name'") > 0 ||
+		    time() > $deadline) {
+			sleep(0.05);
+		}
+		pipe(my $rd, my $wr) or die "pipe: $!";
+		$h{client} = fork();
+		die "fork: $!" unless defined $h{client};
+		if ($h{client} == 0) {
+			close($rd);
+			my $r = HTTP::Tiny->new(timeout => 90)->get(
+			    $gw->base_url . '/api/tasks', { headers =>
+			    { Authorization => "Bearer $token" } });
+			print $wr "$r->{status}\n";
+			close($wr);
+			POSIX::_exit(0);
+		}
+		close($wr);
+		$h{answer} = $rd;
+		$deadline = time() + 30;
+		while (time() < $deadline) {
+			my $row = AidoGW::psql($db->{name}, 'SELECT a.pid || ' .
+			    "' ' || extract(epoch FROM a.backend_start) FROM " .
+			    'pg_stat_activity a JOIN pg_locks l USING (pid) ' .
+			    "WHERE a.usename = '$db->{role}' AND " .
+			    "l.relation = 'aido.tasks'::regclass AND " .
+			    'NOT l.granted');
+			if ($row =~ /\A(\d+) (\S+)\z/) {
+				@h{qw(pid start)} = ($1, $2);
+				last;
+			}
+			sleep(0.05);
+		}
+		return (\%h);
+	};
+	my $release = sub {
+		my ($h) = @_;
+		AidoGW::psql($db->{name}, 'SELECT pg_cancel_backend(pid) FROM ' .
+		    "pg_stat_activity WHERE application_name = '$locker_name'");
+		waitpid($h->{locker}, 0);
+		my $fh = $h->{answer};
+		my $status = <$fh> // 'none';
+		chomp($status);
+		close($fh);
+		waitpid($h->{client}, 0);
+		return ($status);
+	};
+
 	my $one = AidoGW->new(db => $db, env => { DB_POOL_SIZE => 1 });
 	my $v = $one->new_user;
 	my @seen;
@@ -113,44 +185,19 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 	    or diag("backends after each request: @seen");
 
 	# Hold the only connection on a lock, then ask for more.
-	my $locker = fork();
-	die "fork: $!" unless defined $locker;
-	if ($locker == 0) {
-		eval { AidoGW::psql($db->{name}, 'BEGIN; LOCK TABLE aido.tasks ' .
-		    'IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(25); COMMIT') };
-		POSIX::_exit(0);
-	}
-	my $deadline = time() + 10;
-	until (AidoGW::psql($db->{name}, 'SELECT count(*) FROM pg_locks ' .
-	    "WHERE relation = 'aido.tasks'::regclass AND granted AND " .
-	    "mode = 'AccessExclusiveLock'") > 0 || time() > $deadline) {
-		sleep(0.1);
-	}
-	my $stuck = fork();
-	die "fork: $!" unless defined $stuck;
-	if ($stuck == 0) {
-		my $h = HTTP::Tiny->new(timeout => 40);
-		$h->get($one->base_url . '/api/tasks', { headers =>
-		    { Authorization => "Bearer $v->{token}" } });
-		POSIX::_exit(0);
-	}
-	sleep(1);
+	my $held = $hold->($one, $v->{token});
 	my $t0 = time();
 	my $r = $one->api($v->{token}, GET => '/api/tasks');
 	my $waited = time() - $t0;
 	AidoGW::error_ok($r, 503, undef, 'while the only connection is stuck, ' .
 	    'a request is answered 503 (pool saturated) before the database ' .
-	    'frees it') or diag(sprintf("after %.1f s; gateway output:\n%s",
-	    $waited, $one->output));
+	    'frees it') or diag(sprintf("after %.1f s (the held request %s); " .
+	    "gateway output:\n%s", $waited, defined $held->{pid} ?
+	    'was waiting' : 'never reached the database', $one->output));
 	like(AidoGW::header($r, 'retry-after') // '', qr/\A\d+\z/,
 	    '... with a Retry-After in seconds');
-	kill('TERM', $locker);
-	AidoGW::psql($db->{name}, 'SELECT pg_cancel_backend(pid) FROM ' .
-	    "pg_stat_activity WHERE query LIKE '%pg_sleep(25)%' AND " .
-	    'pid <> pg_backend_pid()');
-	waitpid($locker, 0);
-	waitpid($stuck, 0);
-	$deadline = time() + 30;
+	$release->($held);
+	my $deadline = time() + 30;
 	my $st = 0;
 	while (time() < $deadline) {
 		$st = $one->api($v->{token}, GET => '/api/tasks')->{status};
@@ -160,28 +207,44 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 	is($st, 200, 'once the connection is free again, requests are served');
 	$one->stop;
 
-	my $rec = AidoGW->new(db => $db,
-	    env => { DB_POOL_SIZE => 1, DB_POOL_RECYCLE => 1 });
-	my $w = $rec->new_user;
-	$rec->api($w->{token}, GET => '/api/tasks');
-	sleep(2.5);
-	my $mark = AidoGW::psql($db->{name},
-	    'SELECT extract(epoch FROM clock_timestamp())');
-	$st = $rec->api($w->{token}, GET => '/api/tasks')->{status};
-	my $ages = AidoGW::psql($db->{name}, 'SELECT string_agg(CASE WHEN ' .
-	    "backend_start >= to_timestamp($mark) THEN 'new' ELSE 'old' END, " .
-	    "',') FROM pg_stat_activity WHERE usename = '$db->{role}'");
 	SKIP: {
 		# The server connections are then the pooler's, which it keeps
 		# (test/faults/70_pgbouncer.t watches the gateway's own).
 		skip('behind a connection pooler (AIDO_GW_DB_HOST)', 1)
 		    if $ENV{AIDO_GW_DB_HOST};
-		ok($st == 200 && $ages eq 'new', 'a request after more than ' .
-		    'DB_POOL_RECYCLE seconds is served by a newly opened ' .
-		    'connection, the old one closed')
-		    or diag("status $st; connections: $ages");
+
+		# The backend of a read, then of a read after DB_POOL_RECYCLE
+		# seconds, each seen while it serves the read.
+		my $rec = AidoGW->new(db => $db,
+		    env => { DB_POOL_SIZE => 1, DB_POOL_RECYCLE => 1 });
+		my $w = $rec->new_user;
+		my $h1 = $hold->($rec, $w->{token});
+		my $st1 = $release->($h1);
+		# Let the connection age past DB_POOL_RECYCLE (it was born
+		# before the read was answered).
+		sleep(1.5);
+		my $h2 = $hold->($rec, $w->{token});
+		my $st2 = $release->($h2);
+		# The old backend's exit follows the gateway's close.
+		my $left = '';
+		$deadline = time() + 30;
+		while (defined $h1->{pid} && time() < $deadline) {
+			$left = AidoGW::psql($db->{name}, 'SELECT count(*) ' .
+			    "FROM pg_stat_activity WHERE pid = $h1->{pid}");
+			last unless $left;
+			sleep(0.05);
+		}
+		ok($st1 == 200 && $st2 == 200 && defined $h1->{pid} &&
+		    defined $h2->{pid} && $h1->{pid} != $h2->{pid} &&
+		    $h2->{start} > $h1->{start} && !$left, 'a request after ' .
+		    'more than DB_POOL_RECYCLE seconds is served by a newly ' .
+		    'opened connection, the old one closed')
+		    or diag(sprintf('statuses %s, %s; backends %s (started %s), ' .
+		    '%s (started %s); the first still open: %s', $st1, $st2,
+		    map({ $_ // 'none' } $h1->{pid}, $h1->{start}, $h2->{pid},
+		    $h2->{start}), $left ? 'yes' : 'no'));
+		$rec->stop;
 	}
-	$rec->stop;
 }
 
 done_testing();
