@@ -20,9 +20,11 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/syscache.h"
 
 #include "aido.h"
 
@@ -34,6 +36,50 @@ typedef struct HealthCatalog
 } HealthCatalog;
 
 PG_FUNCTION_INFO_V1(aido_health);
+
+/*
+ * aido_schema_status() looks up some eighty catalog entries, which costs
+ * milliseconds, and a load balancer asks for health many times a second.
+ * So this backend keeps its last answer until the catalog changes under
+ * it: every DDL that adds or removes one of the objects it checks (a
+ * table, column, index, constraint or trigger) invalidates the relcache
+ * entry of the table, a schema created or dropped the namespace syscache,
+ * a replaced aido_schema_status() the function syscache.  PostgreSQL
+ * delivers those invalidations to every backend before its next statement
+ * reads the catalog, as it does for its own plan cache; an invalidation
+ * queue overflow resets everything and so clears this too.  The answer is
+ * kept for the schema it was computed in (ALTER EXTENSION SET SCHEMA).
+ */
+static bool health_schema_cached = false;
+static uint64 health_catalog_changes = 0;
+static bool health_schema_cached_ok;
+static char health_schema_cached_in[NAMEDATALEN];
+static bool health_callbacks_registered = false;
+
+static void
+health_relcache_changed(Datum arg, Oid relid)
+{
+	health_schema_cached = false;
+	health_catalog_changes++;
+}
+
+static void
+health_syscache_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	health_schema_cached = false;
+	health_catalog_changes++;
+}
+
+static void
+health_register_callbacks(void)
+{
+	if (health_callbacks_registered)
+		return;
+	CacheRegisterRelcacheCallback(health_relcache_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, health_syscache_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, health_syscache_changed, (Datum) 0);
+	health_callbacks_registered = true;
+}
 
 static void
 health_push_key(JsonbParseState **state, const char *key)
@@ -103,6 +149,9 @@ health_read_catalog(HealthCatalog *catalog)
 	catalog->extension_version = NULL;
 	catalog->schema_ok = false;
 
+	/* Before any catalog read, so that no change can slip by unseen. */
+	health_register_callbacks();
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -128,9 +177,13 @@ health_read_catalog(HealthCatalog *catalog)
 		has_status = DatumGetBool(SPI_getbinval(tuple, tupdesc, 3, &isnull));
 	}
 
-	if (has_status)
+	if (has_status && health_schema_cached &&
+		strcmp(health_schema_cached_in, schema) == 0)
+		catalog->schema_ok = health_schema_cached_ok;
+	else if (has_status)
 	{
 		char	   *query;
+		uint64		changes = health_catalog_changes;
 
 		query = psprintf("SELECT COALESCE(pg_catalog.bool_and(present), false)"
 						 " FROM %s.aido_schema_status()",
@@ -144,6 +197,17 @@ health_read_catalog(HealthCatalog *catalog)
 										   SPI_tuptable->tupdesc, 1, &isnull);
 
 			catalog->schema_ok = !isnull && DatumGetBool(ok);
+		}
+
+		/*
+		 * Kept only if no change arrived while it was computed: what the
+		 * query saw may predate it.
+		 */
+		if (changes == health_catalog_changes)
+		{
+			strlcpy(health_schema_cached_in, schema, NAMEDATALEN);
+			health_schema_cached_ok = catalog->schema_ok;
+			health_schema_cached = true;
 		}
 	}
 
