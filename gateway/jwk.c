@@ -260,6 +260,7 @@ gw_jwt_verify_external(const struct gw_jwk_policy *pol,
 	if (jwk_string(payload, "name", 1000, &c.name) == -1)
 		c.name = NULL;
 
+	/* Times are within GW_JWT_TIME_MAX: the leeway cannot overflow. */
 	ret = GW_JWT_EXPIRED;
 	if (c.exp + GW_JWT_LEEWAY <= now)
 		goto out;
@@ -646,26 +647,33 @@ jwk_segment(const char *seg, size_t len)
 }
 
 /*
- * A NumericDate claim (RFC 7519 §2: may carry a fraction): 0.  Absent:
- * -1 when required, else 1 with *out untouched.  Not a number: -1.
+ * A NumericDate claim (RFC 7519 §2: may carry a fraction, dropped here)
+ * within GW_JWT_TIME_MAX of the epoch: 0.  Absent: -1 when required, else
+ * 1 with *out untouched.  Not a number, or beyond the bound: -1 (the
+ * bound keeps the comparisons with the leeway from overflowing).
  */
 static int
 jwk_time(json_t *payload, const char *name, int required, int64_t *out)
 {
 	json_t		*v;
+	json_int_t	 i;
 	double		 d;
 
 	if ((v = json_object_get(payload, name)) == NULL)
 		return (required ? -1 : 1);
 
 	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
+		i = json_integer_value(v);
+		if (i < -GW_JWT_TIME_MAX || i > GW_JWT_TIME_MAX)
+			return (-1);
+		*out = i;
 		return (0);
 	}
 
 	if (json_is_real(v)) {
 		d = json_real_value(v);
-		if (d < -1e15 || d > 1e15)
+		if (d < -(double)GW_JWT_TIME_MAX ||
+		    d > (double)GW_JWT_TIME_MAX)
 			return (-1);
 		*out = (int64_t)d;
 		return (0);

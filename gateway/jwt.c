@@ -269,6 +269,7 @@ gw_jwt_verify(const void *key, size_t keylen, const char *token, int64_t now,
 	    jwt_claim_time(payload, "exp", &claims.exp) == -1)
 		goto out;
 
+	/* Both are within GW_JWT_TIME_MAX: the leeway cannot overflow. */
 	ret = GW_JWT_EXPIRED;
 	if (claims.exp + GW_JWT_LEEWAY <= now ||
 	    claims.iat - GW_JWT_LEEWAY > now)
@@ -368,22 +369,31 @@ jwt_claim_uuid(json_t *payload, const char *name, char *out)
 	return (0);
 }
 
+/*
+ * A NumericDate (RFC 7519 §2) between the epoch and GW_JWT_TIME_MAX; a
+ * fraction is dropped.  The gateway signs nothing else, and the bound
+ * keeps the comparisons with the leeway from overflowing (a token with
+ * "exp": 9223372036854775807 is refused, not wrapped around).
+ */
 static int
 jwt_claim_time(json_t *payload, const char *name, int64_t *out)
 {
 	json_t		*v;
+	json_int_t	 i;
 	double		 d;
 
 	v = json_object_get(payload, name);
 	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
+		i = json_integer_value(v);
+		if (i < 0 || i > GW_JWT_TIME_MAX)
+			return (-1);
+		*out = i;
 		return (0);
 	}
 
-	/* NumericDate may carry a fraction (RFC 7519 §2). */
 	if (json_is_real(v)) {
 		d = json_real_value(v);
-		if (d < 0 || d > 1e15)
+		if (d < 0 || d > (double)GW_JWT_TIME_MAX)
 			return (-1);
 		*out = (int64_t)d;
 		return (0);

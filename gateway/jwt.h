@@ -13,6 +13,13 @@
 #define GW_JWT_MAX		4096	/* longest token looked at */
 #define GW_UUID_LEN		36
 
+/*
+ * Largest time claim (iat, exp, nbf) taken, in seconds from the epoch
+ * either way: 31 million years, far beyond any real token, and far enough
+ * from INT64_MAX that adding or subtracting the leeway cannot overflow.
+ */
+#define GW_JWT_TIME_MAX		INT64_C(1000000000000000)
+
 #define GW_JWT_OK		0
 #define GW_JWT_MALFORMED	1	/* not three base64url JSON segments */
 #define GW_JWT_ALG		2	/* alg other than HS256 */

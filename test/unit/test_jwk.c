@@ -452,6 +452,50 @@ test_tokens(void)
 	    GW_JWT_CLAIMS, "a string exp is refused");
 	is_int(try(set, ed, NULL, "{\"alg\":\"EdDSA\"}", ",\"nbf\":\"now\""),
 	    GW_JWT_CLAIMS, "a string nbf is refused");
+
+	/*
+	 * Times far out of range are refused as claims before any arithmetic
+	 * with the leeway (which would overflow: UBSan stops the asan build
+	 * if it happens).
+	 */
+	{
+		static const char *bad[] = {
+		    ",\"exp\":9223372036854775807",
+		    ",\"exp\":-9223372036854775808",
+		    ",\"exp\":1e300",
+		    ",\"exp\":1000000000000001",
+		    ",\"nbf\":-9223372036854775808",
+		    ",\"nbf\":9223372036854775807",
+		    ",\"nbf\":-1e300",
+		    ",\"iat\":-9223372036854775808",
+		    ",\"iat\":9223372036854775807",
+		    ",\"iat\":-1e16",
+		};
+		static const char *good[] = {
+		    ",\"exp\":1000000000000000",
+		    ",\"exp\":1700000900.5",
+		    ",\"nbf\":-1000000000000000",
+		    ",\"iat\":-1e15",
+		};
+
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++)
+			is_int(try(set, ed, NULL, "{\"alg\":\"EdDSA\"}",
+			    bad[i]), GW_JWT_CLAIMS, "a time claim beyond "
+			    "10^15 s is refused: %s", bad[i] + 1);
+		for (i = 0; i < (int)(sizeof(good) / sizeof(good[0])); i++)
+			is_int(try(set, ed, NULL, "{\"alg\":\"EdDSA\"}",
+			    good[i]), GW_JWT_OK, "a time claim within "
+			    "10^15 s is taken: %s", good[i] + 1);
+
+		/* Beyond int64: jansson does not take it. */
+		p = strdup("{\"sub\":\"u\",\"exp\":9223372036854775808,"
+		    "\"iss\":\"" ISS "\",\"aud\":\"" ISS "\"}");
+		t = sign(ed, NULL, "{\"alg\":\"EdDSA\"}", p, 0);
+		is_int(check(set, t, NULL), GW_JWT_MALFORMED, "an exp beyond "
+		    "int64 is not taken as JSON");
+		free(t);
+		free(p);
+	}
 	is_int(try(set, ed, NULL, "{\"alg\":\"EdDSA\"}", ",\"iss\":\"http://"
 	    "evil.test\""), GW_JWT_ISSUER, "another issuer is refused");
 	is_int(try(set, ed, NULL, "{\"alg\":\"EdDSA\"}", ",\"aud\":\"http://"

@@ -314,6 +314,65 @@ test_forged(void)
 	is_int(verify(NULL, NOW), GW_JWT_MALFORMED, "no token at all");
 }
 
+/*
+ * Time claims far out of range: refused as claims before any arithmetic
+ * with the leeway (which would overflow: UBSan, in the asan build, stops
+ * the test if it happens).  Integers beyond int64 are not JSON that
+ * jansson takes: malformed.
+ */
+static void
+test_times(void)
+{
+	static const struct {
+		const char	*iat, *exp;
+		int		 want;
+		const char	*what;
+	} cases[] = {
+	    { "1700000000", "9223372036854775807", GW_JWT_CLAIMS,
+		"exp = INT64_MAX is refused" },
+	    { "1700000000", "-9223372036854775808", GW_JWT_CLAIMS,
+		"exp = INT64_MIN is refused" },
+	    { "-9223372036854775808", "1700003600", GW_JWT_CLAIMS,
+		"iat = INT64_MIN is refused" },
+	    { "9223372036854775807", "9223372036854775807", GW_JWT_CLAIMS,
+		"iat = exp = INT64_MAX is refused" },
+	    { "1700000000", "1e300", GW_JWT_CLAIMS, "exp = 1e300 is refused" },
+	    { "-1e300", "1700003600", GW_JWT_CLAIMS,
+		"iat = -1e300 is refused" },
+	    { "1700000000", "1000000000000001", GW_JWT_CLAIMS,
+		"exp one second beyond 10^15 is refused" },
+	    { "1700000000", "1e16", GW_JWT_CLAIMS, "exp = 1e16 is refused" },
+	    { "-1", "1700003600", GW_JWT_CLAIMS,
+		"iat before the epoch is refused" },
+	    { "1700000000", "9223372036854775808", GW_JWT_MALFORMED,
+		"exp beyond int64 is not taken as JSON" },
+	    { "1700000000", "1000000000000000", GW_JWT_OK,
+		"exp = 10^15 is still a time" },
+	    { "1700000000.75", "1700003600.5", GW_JWT_OK,
+		"fractions are dropped" },
+	    { "1000000000000000", "1000000000000000", GW_JWT_EXPIRED,
+		"iat = 10^15 is in the future" },
+	    { "0", "0", GW_JWT_EXPIRED, "exp = 0 is long past" },
+	};
+	char	 payload[512], *t;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void)snprintf(payload, sizeof(payload), "{\"sub\":\"" SUB
+		    "\",\"sid\":\"" SID "\",\"iat\":%s,\"exp\":%s}",
+		    cases[i].iat, cases[i].exp);
+		t = forge(hdr, payload, "HS256", KEY);
+		is_int(verify(t, NOW), cases[i].want, "%s", cases[i].what);
+		is_int(verify(t, INT64_MAX), cases[i].want == GW_JWT_OK ?
+		    GW_JWT_EXPIRED : cases[i].want, "%s (now = INT64_MAX)",
+		    cases[i].what);
+		is_int(verify(t, INT64_MIN), cases[i].want == GW_JWT_OK ||
+		    cases[i].want == GW_JWT_EXPIRED ? GW_JWT_EXPIRED :
+		    cases[i].want, "%s (now = INT64_MIN)", cases[i].what);
+		free(t);
+	}
+}
+
 int
 main(void)
 {
@@ -321,6 +380,7 @@ main(void)
 	test_uuid();
 	test_sign_verify();
 	test_forged();
+	test_times();
 
 	return (tap_done());
 }
