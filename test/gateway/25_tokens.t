@@ -54,6 +54,13 @@ my @refused = (
     [ mint(%c, exp => $now - 30), 'an expired token' ],
     [ mint(%c, exp => undef), 'a token without exp' ],
     [ mint(%c, exp => "" . ($now + 600)), 'a token whose exp is a string' ],
+    # Times that would overflow a 64-bit integer with the clock allowance
+    # added (the ASan + UBSan build, test/faults/80_asan.t, would abort).
+    [ mint(%c, exp => 9223372036854775807),
+      'a token whose exp is the largest 64-bit integer' ],
+    [ mint(%c, iat => -9223372036854775807 - 1),
+      'a token whose iat is the smallest 64-bit integer' ],
+    [ mint(%c, exp => 1e300), 'a token whose exp is 1e300' ],
     [ mint(%c, sid => undef), 'a token without sid' ],
     [ mint(%c, sub => undef), 'a token without sub' ],
     [ mint(%c, sid => $other->{claims}{sid}),

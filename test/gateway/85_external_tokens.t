@@ -202,6 +202,14 @@ for my $alg (qw(ES256 RS256)) {
 	for my $c (
 	    [ $key{EdDSA}->sign(claims(exp => $now - 60)), 'an expired token' ],
 	    [ $key{EdDSA}->sign(claims(exp => undef)), 'a token without exp' ],
+	    # Times that would overflow a 64-bit integer with the clock
+	    # allowance (the ASan + UBSan build would abort).
+	    [ $key{EdDSA}->sign(claims(exp => 9223372036854775807)),
+	      'a token whose exp is the largest 64-bit integer' ],
+	    [ $key{EdDSA}->sign(claims(nbf => -9223372036854775807 - 1)),
+	      'a token whose nbf is the smallest 64-bit integer' ],
+	    [ AidoGW::jwt_encode(claims => claims(iat => 1e300),
+	      secret => $hs_secret), 'an HS256 token whose iat is 1e300' ],
 	    [ $key{EdDSA}->sign(claims(sub => undef)), 'a token without sub' ],
 	    [ $key{EdDSA}->sign(claims(iss => 'http://evil.test')),
 	      'a token of another issuer (AUTH_ISSUER)' ],
