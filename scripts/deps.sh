@@ -17,7 +17,7 @@ pkgs=(
 	chromium
 )
 if [ "${1:-}" = bench ]; then
-	pkgs+=(wrk postgresql-client-15)
+	pkgs+=(wrk postgresql-client-15 python3 procps)
 fi
 if [ "${1:-}" = faults ]; then
 	pkgs+=(clang libclang-rt-14-dev pgbouncer openssl)
