@@ -108,30 +108,65 @@ ok(AidoGW::port_open($port), 'PgBouncer listens on 127.0.0.1') or
 
 # DB_POOL_RECYCLE behind PgBouncer: the gateway's own connection (a client
 # of PgBouncer) is replaced; PgBouncer keeps its server connection, which
-# is why test/gateway/15_database.t skips its check here.
+# is why test/gateway/15_database.t skips its check here.  Reuse is looked
+# at with the default DB_POOL_RECYCLE (300 s), so that a slow machine
+# cannot recycle the connection between two looks; the replacement while
+# a read is held in the database (AidoGW's hold_read), since an idle
+# connection may be recycled before a psql can see it.
 {
 	local $ENV{AIDO_GW_DB_HOST} = '127.0.0.1';
 	local $ENV{AIDO_GW_DB_PORT} = $port;
-	my $gw = Faults::watch(AidoGW->new(env => { DB_POOL_SIZE => 1,
-	    DB_POOL_RECYCLE => 2 }));
-	my $u = Faults::record_user($gw->new_user);
-	my $role = $gw->db->{role};
-	my $ports = sub {
-		my @st = map { $gw->api($u->{token}, GET => '/api/tasks')
-		    ->{status} } 1 .. 3;
+	# PgBouncer's client ports of the role, comma-separated.
+	my $clients = sub {
+		my ($role) = @_;
 		my @rows = split(/\n/, `psql -X -A -h 127.0.0.1 -p $port -d pgbouncer -c 'SHOW CLIENTS' 2>&1`);
 		my @head = split(/\|/, shift(@rows) // '');
 		my ($col) = grep { $head[$_] eq 'port' } 0 .. $#head;
 		my ($ucol) = grep { $head[$_] eq 'user' } 0 .. $#head;
-		return ("@st " . join(',', sort map { (split(/\|/))[$col] }
+		return (join(',', sort map { (split(/\|/))[$col] }
 		    grep { ((split(/\|/))[$ucol] // "") eq $role } @rows));
 	};
-	my $first = $ports->();
-	is($ports->(), $first, 'DB_POOL_SIZE=1 behind PgBouncer: requests in ' .
-	    'quick succession reuse the gateway\'s one connection');
-	sleep(3);
-	my $later = $ports->();
-	ok($first =~ /\A200 200 200 \d+\z/ && $later =~ /\A200 200 200 \d+\z/ &&
+	# Three reads, then "200 200 200 port[,port...]".
+	my $ports = sub {
+		my ($gw, $u) = @_;
+		my @st = map { $gw->api($u->{token}, GET => '/api/tasks')
+		    ->{status} } 1 .. 3;
+		return ("@st " . $clients->($gw->db->{role}));
+	};
+	# The port of the gateway's one client while a read is held (waiting
+	# until PgBouncer lists that one alone), and the read's status.
+	my $held_port = sub {
+		my ($gw, $u) = @_;
+		my $h = $gw->hold_read($u->{token});
+		my $p = '';
+		my $deadline = time() + 10;
+		while (time() < $deadline) {
+			$p = $clients->($gw->db->{role});
+			last if $p =~ /\A\d+\z/;
+			sleep(0.05);
+		}
+		return ($gw->release_read($h) . " $p");
+	};
+
+	my $gw = Faults::watch(AidoGW->new(env => { DB_POOL_SIZE => 1 }));
+	my $u = Faults::record_user($gw->new_user);
+	my $first = $ports->($gw, $u);
+	my $again = $ports->($gw, $u);
+	ok($first =~ /\A200 200 200 \d+\z/ && $again eq $first,
+	    'DB_POOL_SIZE=1 behind PgBouncer: requests in quick succession ' .
+	    'reuse the gateway\'s one connection')
+	    or diag("first: $first, then: $again");
+	$gw->stop;
+
+	$gw = Faults::watch(AidoGW->new(env => { DB_POOL_SIZE => 1,
+	    DB_POOL_RECYCLE => 2 }));
+	$u = Faults::record_user($gw->new_user);
+	$first = $held_port->($gw, $u);
+	# Let the connection age past DB_POOL_RECYCLE (it was born before
+	# the read was answered).
+	sleep(2.5);
+	my $later = $held_port->($gw, $u);
+	ok($first =~ /\A200 \d+\z/ && $later =~ /\A200 \d+\z/ &&
 	    $later ne $first,
 	    '... which is replaced once older than DB_POOL_RECYCLE')
 	    or diag("before: $first, after: $later");

@@ -101,77 +101,6 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 		    "'$db->{role}'"));
 	};
 
-	# A read held inside the database: aido.tasks is locked by another
-	# session, so the gateway's connection waits, in use, for as long as
-	# the test looks at it (the recycle timer closes only idle ones; an
-	# idle connection may be gone before a psql can see it on a loaded
-	# machine).  Returns {pid, start} of the waiting backend (undef if
-	# none waited within the deadline) and the running parts; release()
-	# lets it finish and returns its HTTP status.
-	my $locker_name = AidoGW::unique_name('aido_locker');
-	my $hold = sub {
-		my ($gw, $token) = @_;
-		my %h;
-		$h{locker} = fork();
-		die "fork: $!" unless defined $h{locker};
-		if ($h{locker} == 0) {
-			$ENV{PGAPPNAME} = $locker_name;
-			eval { AidoGW::psql($db->{name}, 'BEGIN; LOCK TABLE ' .
-			    'aido.tasks IN ACCESS EXCLUSIVE MODE; ' .
-			    'SELECT pg_sleep(60); COMMIT') };
-			POSIX::_exit(0);
-		}
-		my $deadline = time() + 30;
-		until (AidoGW::psql($db->{name}, 'SELECT count(*) FROM ' .
-		    'pg_locks l JOIN pg_stat_activity a USING (pid) WHERE ' .
-		    "l.relation = 'aido.tasks'::regclass AND l.granted AND " .
-		    "a.application_name = '$locker_name'") > 0 ||
-		    time() > $deadline) {
-			sleep(0.05);
-		}
-		pipe(my $rd, my $wr) or die "pipe: $!";
-		$h{client} = fork();
-		die "fork: $!" unless defined $h{client};
-		if ($h{client} == 0) {
-			close($rd);
-			my $r = HTTP::Tiny->new(timeout => 90)->get(
-			    $gw->base_url . '/api/tasks', { headers =>
-			    { Authorization => "Bearer $token" } });
-			print $wr "$r->{status}\n";
-			close($wr);
-			POSIX::_exit(0);
-		}
-		close($wr);
-		$h{answer} = $rd;
-		$deadline = time() + 30;
-		while (time() < $deadline) {
-			my $row = AidoGW::psql($db->{name}, 'SELECT a.pid || ' .
-			    "' ' || extract(epoch FROM a.backend_start) FROM " .
-			    'pg_stat_activity a JOIN pg_locks l USING (pid) ' .
-			    "WHERE a.usename = '$db->{role}' AND " .
-			    "l.relation = 'aido.tasks'::regclass AND " .
-			    'NOT l.granted');
-			if ($row =~ /\A(\d+) (\S+)\z/) {
-				@h{qw(pid start)} = ($1, $2);
-				last;
-			}
-			sleep(0.05);
-		}
-		return (\%h);
-	};
-	my $release = sub {
-		my ($h) = @_;
-		AidoGW::psql($db->{name}, 'SELECT pg_cancel_backend(pid) FROM ' .
-		    "pg_stat_activity WHERE application_name = '$locker_name'");
-		waitpid($h->{locker}, 0);
-		my $fh = $h->{answer};
-		my $status = <$fh> // 'none';
-		chomp($status);
-		close($fh);
-		waitpid($h->{client}, 0);
-		return ($status);
-	};
-
 	my $one = AidoGW->new(db => $db, env => { DB_POOL_SIZE => 1 });
 	my $v = $one->new_user;
 	my @seen;
@@ -184,8 +113,9 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 	    'DB_POOL_SIZE=1: one pooled connection serves request after request')
 	    or diag("backends after each request: @seen");
 
-	# Hold the only connection on a lock, then ask for more.
-	my $held = $hold->($one, $v->{token});
+	# Hold the only connection on a lock (until the read waits inside the
+	# database), then ask for more.
+	my $held = $one->hold_read($v->{token});
 	my $t0 = time();
 	my $r = $one->api($v->{token}, GET => '/api/tasks');
 	my $waited = time() - $t0;
@@ -196,7 +126,7 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 	    'was waiting' : 'never reached the database', $one->output));
 	like(AidoGW::header($r, 'retry-after') // '', qr/\A\d+\z/,
 	    '... with a Retry-After in seconds');
-	$release->($held);
+	$one->release_read($held);
 	my $deadline = time() + 30;
 	my $st = 0;
 	while (time() < $deadline) {
@@ -214,17 +144,19 @@ $proxy = AidoGW::tcp_proxy(listen => $port);
 		    if $ENV{AIDO_GW_DB_HOST};
 
 		# The backend of a read, then of a read after DB_POOL_RECYCLE
-		# seconds, each seen while it serves the read.
+		# seconds, each seen while it serves the read (AidoGW's
+		# hold_read: an idle connection may be closed before a psql can
+		# see it).
 		my $rec = AidoGW->new(db => $db,
 		    env => { DB_POOL_SIZE => 1, DB_POOL_RECYCLE => 1 });
 		my $w = $rec->new_user;
-		my $h1 = $hold->($rec, $w->{token});
-		my $st1 = $release->($h1);
+		my $h1 = $rec->hold_read($w->{token});
+		my $st1 = $rec->release_read($h1);
 		# Let the connection age past DB_POOL_RECYCLE (it was born
 		# before the read was answered).
 		sleep(1.5);
-		my $h2 = $hold->($rec, $w->{token});
-		my $st2 = $release->($h2);
+		my $h2 = $rec->hold_read($w->{token});
+		my $st2 = $rec->release_read($h2);
 		# The old backend's exit follows the gateway's close.
 		my $left = '';
 		$deadline = time() + 30;

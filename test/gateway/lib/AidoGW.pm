@@ -668,6 +668,81 @@ sub new_task {
 	return ($r->{json});
 }
 
+# ---------------------------------------------------------------- a held read
+
+# $gw->hold_read($token): GET /api/tasks in a child process while another
+# session (of the PG* superuser, straight to the cluster) holds aido.tasks
+# locked, so that the gateway's connection waits, busy, inside the
+# database for as long as the test looks at it.  An idle connection may be
+# gone before a psql can see it: DB_POOL_RECYCLE closes idle ones, and a
+# loaded machine is slow to start psql.  Returns {pid, start} of the
+# backend that waits for the lock (undef when none did within 30 s; its
+# role is the gateway's, also behind a pooler) and what release_read
+# needs.
+sub hold_read {
+	my ($self, $token) = @_;
+	my ($db, $role) = ($self->{db}{name}, $self->{db}{role});
+	my %h = (locker_name => unique_name('aido_locker'));
+	$h{locker} = fork();
+	die "fork: $!" unless defined $h{locker};
+	if ($h{locker} == 0) {
+		$ENV{PGAPPNAME} = $h{locker_name};
+		eval { psql($db, 'BEGIN; LOCK TABLE aido.tasks IN ACCESS ' .
+		    'EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT') };
+		POSIX::_exit(0);
+	}
+	$h{db} = $db;
+	my $deadline = time() + 30;
+	until (psql($db, 'SELECT count(*) FROM pg_locks l JOIN ' .
+	    "pg_stat_activity a USING (pid) WHERE l.relation = " .
+	    "'aido.tasks'::regclass AND l.granted AND a.application_name = " .
+	    "'$h{locker_name}'") > 0 || time() > $deadline) {
+		sleep(0.05);
+	}
+	pipe(my $rd, my $wr) or die "pipe: $!";
+	$h{client} = fork();
+	die "fork: $!" unless defined $h{client};
+	if ($h{client} == 0) {
+		close($rd);
+		my $r = HTTP::Tiny->new(timeout => 90)->get(
+		    "$self->{base}/api/tasks", { headers =>
+		    { Authorization => "Bearer $token" } });
+		print $wr "$r->{status}\n";
+		close($wr);
+		POSIX::_exit(0);
+	}
+	close($wr);
+	$h{answer} = $rd;
+	$deadline = time() + 30;
+	while (time() < $deadline) {
+		my $row = psql($db, "SELECT a.pid || ' ' || extract(epoch " .
+		    'FROM a.backend_start) FROM pg_stat_activity a JOIN ' .
+		    "pg_locks l USING (pid) WHERE a.usename = '$role' AND " .
+		    "l.relation = 'aido.tasks'::regclass AND NOT l.granted");
+		if ($row =~ /\A(\d+) (\S+)\z/) {
+			@h{qw(pid start)} = ($1, $2);
+			last;
+		}
+		sleep(0.05);
+	}
+	return (\%h);
+}
+
+# $gw->release_read($held): ends the lock, lets the held read finish, and
+# returns its HTTP status ('none' when it got no answer).
+sub release_read {
+	my ($self, $h) = @_;
+	psql($h->{db}, 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity ' .
+	    "WHERE application_name = '$h->{locker_name}'");
+	waitpid($h->{locker}, 0);
+	my $fh = $h->{answer};
+	my $status = <$fh> // 'none';
+	chomp($status);
+	close($fh);
+	waitpid($h->{client}, 0);
+	return ($status);
+}
+
 # ---------------------------------------------------------------- a proxy
 #
 # A TCP relay from 127.0.0.1:$listen to the database, so that a test can
