@@ -307,7 +307,7 @@ SQL
 bench_pgbench_vars() {
 	pgb_vars=(-D nusers="$USERS" -D ntasks="$ntasks"
 		-D params='{"limit": "50"}'
-		-D body="$BENCH_TASK_BODY")
+		-D body="$BENCH_TASK_BODY" -D password="$BENCH_PASSWORD")
 }
 # The body of a created task (POST /api/tasks and aido_task_create alike).
 BENCH_TASK_BODY='{"title": "Prepare the slides for Monday", "description": "Ten slides at most: numbers from finance, the roadmap, open questions.", "priority": "high", "tags": ["work", "slides"], "due_date": "2026-03-02T09:00:00+01:00"}'
