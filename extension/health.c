@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -200,10 +201,13 @@ health_read_catalog(HealthCatalog *catalog)
 		}
 
 		/*
-		 * Kept only if no change arrived while it was computed: what the
-		 * query saw may predate it.
+		 * Kept only if no change arrived while it was computed (what the
+		 * query saw may predate it), and only from a statement snapshot:
+		 * in a REPEATABLE READ or SERIALIZABLE transaction the query reads
+		 * the catalog as of the transaction's start, which may predate a
+		 * change whose invalidation this backend has already taken.
 		 */
-		if (changes == health_catalog_changes)
+		if (changes == health_catalog_changes && !IsolationUsesXactSnapshot())
 		{
 			strlcpy(health_schema_cached_in, schema, NAMEDATALEN);
 			health_schema_cached_ok = catalog->schema_ok;

@@ -5,7 +5,7 @@
 # health call must see it, as if nothing were kept.
 use strict;
 use warnings;
-use Test::More tests => 12;
+use Test::More tests => 14;
 use File::Temp qw(tempfile);
 
 my $db = "aido_health_$$";
@@ -47,6 +47,14 @@ for my $k (@order) {
 		. "SELECT * FROM dblink('$other', 'SELECT count(*) FROM aido_bootstrap()') AS t(n bigint) \\g /dev/null\n"
 		. "SELECT '$k repaired|' || (aido_health()->>'schema_ok');\n";
 }
+# A REPEATABLE READ transaction reads the catalog as of its start: what
+# health computes there must not be kept for later transactions.
+$sql .= "BEGIN ISOLATION LEVEL REPEATABLE READ;\n"
+	. "SELECT 1 \\g /dev/null\n"
+	. "SELECT dblink_exec('$other', 'ALTER TABLE aido.users DROP COLUMN name CASCADE') \\g /dev/null\n"
+	. "SELECT 'in old snapshot|' || (aido_health()->>'schema_ok');\n"
+	. "COMMIT;\n"
+	. "SELECT 'after old snapshot|' || (aido_health()->>'schema_ok');\n";
 my @out = psql($sql);
 my %got = map { /^([^|]*)\|(.*)$/ ? ($1 => $2) : () } @out;
 
@@ -58,3 +66,8 @@ for my $k (@order) {
 		or diag(join("\n", @out));
 	is($got{"$k repaired"}, 'true', "$k restored by aido_bootstrap() elsewhere: ok again");
 }
+is($got{'in old snapshot'}, 'true',
+	'in a REPEATABLE READ transaction health sees the catalog of its snapshot');
+is($got{'after old snapshot'}, 'false',
+	'the next transaction sees the column dropped meanwhile: an answer from an old snapshot is not kept')
+	or diag(join("\n", @out));
