@@ -65,8 +65,6 @@ static int	jwk_verify(const struct gw_jwk *, const char *, size_t,
 		    const unsigned char *, size_t);
 static int	jwk_hs256(const void *, size_t, const char *, size_t,
 		    const unsigned char *, size_t);
-static json_t	*jwk_segment(const char *, size_t);
-static int	jwk_time(json_t *, const char *, int, int64_t *);
 static int	jwk_string(json_t *, const char *, size_t, char **);
 static int	jwk_audience(json_t *, const char *);
 
@@ -164,8 +162,8 @@ gw_jwt_verify_external(const struct gw_jwk_policy *pol,
 	unsigned char		*sig;
 	const char		*dot1, *dot2, *alg, *kid;
 	size_t			 len, siglen, i;
-	int64_t			 t;
-	int			 ret, type, named, typed;
+	int64_t			 nbf, iat;
+	int			 ret, type, named, typed, has_nbf, has_iat;
 
 	header = payload = NULL;
 	sig = NULL;
@@ -180,7 +178,7 @@ gw_jwt_verify_external(const struct gw_jwk_policy *pol,
 		return (GW_JWT_MALFORMED);
 
 	ret = GW_JWT_MALFORMED;
-	if ((header = jwk_segment(token, dot1 - token)) == NULL)
+	if ((header = gw_jwt_segment(token, dot1 - token)) == NULL)
 		goto out;
 
 	/* Extensions we do not understand must not be ignored. */
@@ -246,12 +244,13 @@ gw_jwt_verify_external(const struct gw_jwk_policy *pol,
 
 	/* Only now is the payload worth reading. */
 	ret = GW_JWT_MALFORMED;
-	if ((payload = jwk_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
+	if ((payload = gw_jwt_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
 		goto out;
 
 	ret = GW_JWT_CLAIMS;
 	if (jwk_string(payload, "sub", GW_JWK_SUB_MAX, &c.sub) == -1 ||
-	    c.sub == NULL || jwk_time(payload, "exp", 1, &c.exp) == -1)
+	    c.sub == NULL ||
+	    gw_jwt_time(payload, "exp", -GW_JWT_TIME_MAX, &c.exp) != 0)
 		goto out;
 
 	/* email and name are the provider's to fill; we keep them if sane. */
@@ -265,14 +264,16 @@ gw_jwt_verify_external(const struct gw_jwk_policy *pol,
 	if (c.exp + GW_JWT_LEEWAY <= now)
 		goto out;
 
-	t = 0;
-	if (jwk_time(payload, "nbf", 0, &t) == -1 ||
-	    jwk_time(payload, "iat", 0, &t) == -1) {
+	/* nbf and iat may be absent; present, both must be sane, then past. */
+	if ((has_nbf = gw_jwt_time(payload, "nbf", -GW_JWT_TIME_MAX,
+	    &nbf)) == -1 ||
+	    (has_iat = gw_jwt_time(payload, "iat", -GW_JWT_TIME_MAX,
+	    &iat)) == -1) {
 		ret = GW_JWT_CLAIMS;
 		goto out;
 	}
-	if ((jwk_time(payload, "nbf", 1, &t) == 0 && t - GW_JWT_LEEWAY > now) ||
-	    (jwk_time(payload, "iat", 1, &t) == 0 && t - GW_JWT_LEEWAY > now))
+	if ((has_nbf == 0 && nbf - GW_JWT_LEEWAY > now) ||
+	    (has_iat == 0 && iat - GW_JWT_LEEWAY > now))
 		goto out;
 
 	ret = GW_JWT_ISSUER;
@@ -619,67 +620,6 @@ jwk_hs256(const void *key, size_t keylen, const char *input, size_t len,
 	OPENSSL_cleanse(mac, sizeof(mac));
 
 	return (ok);
-}
-
-/*
- * One base64url segment holding a JSON object (duplicate names refused).
- */
-static json_t *
-jwk_segment(const char *seg, size_t len)
-{
-	json_t		*json;
-	unsigned char	*raw;
-	size_t		 rawlen;
-
-	if (len == 0 || gw_b64url_decode(seg, len, &raw, &rawlen) == -1)
-		return (NULL);
-
-	json = json_loadb((const char *)raw, rawlen, JSON_REJECT_DUPLICATES,
-	    NULL);
-	free(raw);
-
-	if (json != NULL && !json_is_object(json)) {
-		json_decref(json);
-		return (NULL);
-	}
-
-	return (json);
-}
-
-/*
- * A NumericDate claim (RFC 7519 §2: may carry a fraction, dropped here)
- * within GW_JWT_TIME_MAX of the epoch: 0.  Absent: -1 when required, else
- * 1 with *out untouched.  Not a number, or beyond the bound: -1 (the
- * bound keeps the comparisons with the leeway from overflowing).
- */
-static int
-jwk_time(json_t *payload, const char *name, int required, int64_t *out)
-{
-	json_t		*v;
-	json_int_t	 i;
-	double		 d;
-
-	if ((v = json_object_get(payload, name)) == NULL)
-		return (required ? -1 : 1);
-
-	if (json_is_integer(v)) {
-		i = json_integer_value(v);
-		if (i < -GW_JWT_TIME_MAX || i > GW_JWT_TIME_MAX)
-			return (-1);
-		*out = i;
-		return (0);
-	}
-
-	if (json_is_real(v)) {
-		d = json_real_value(v);
-		if (d < -(double)GW_JWT_TIME_MAX ||
-		    d > (double)GW_JWT_TIME_MAX)
-			return (-1);
-		*out = (int64_t)d;
-		return (0);
-	}
-
-	return (-1);
 }
 
 /*

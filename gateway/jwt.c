@@ -24,9 +24,7 @@
 
 static int	jwt_hmac(const void *, size_t, const char *, size_t,
 		    unsigned char *);
-static json_t	*jwt_segment(const char *, size_t);
 static int	jwt_claim_uuid(json_t *, const char *, char *);
-static int	jwt_claim_time(json_t *, const char *, int64_t *);
 
 static const char	b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -233,7 +231,7 @@ gw_jwt_verify(const void *key, size_t keylen, const char *token, int64_t now,
 		return (GW_JWT_MALFORMED);
 
 	ret = GW_JWT_MALFORMED;
-	if ((header = jwt_segment(token, dot1 - token)) == NULL)
+	if ((header = gw_jwt_segment(token, dot1 - token)) == NULL)
 		goto out;
 
 	/* The algorithm is fixed by us, never chosen by the token. */
@@ -259,14 +257,14 @@ gw_jwt_verify(const void *key, size_t keylen, const char *token, int64_t now,
 
 	/* Only now is the payload worth reading. */
 	ret = GW_JWT_MALFORMED;
-	if ((payload = jwt_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
+	if ((payload = gw_jwt_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
 		goto out;
 
 	ret = GW_JWT_CLAIMS;
 	if (jwt_claim_uuid(payload, "sub", claims.sub) == -1 ||
 	    jwt_claim_uuid(payload, "sid", claims.sid) == -1 ||
-	    jwt_claim_time(payload, "iat", &claims.iat) == -1 ||
-	    jwt_claim_time(payload, "exp", &claims.exp) == -1)
+	    gw_jwt_time(payload, "iat", 0, &claims.iat) != 0 ||
+	    gw_jwt_time(payload, "exp", 0, &claims.exp) != 0)
 		goto out;
 
 	/* Both are within GW_JWT_TIME_MAX: the leeway cannot overflow. */
@@ -326,10 +324,11 @@ jwt_hmac(const void *key, size_t keylen, const char *data, size_t len,
 }
 
 /*
- * One base64url segment holding a JSON object.
+ * One base64url segment holding a JSON object (duplicate names refused):
+ * a token's header or payload, here and in jwk.c.
  */
-static json_t *
-jwt_segment(const char *seg, size_t len)
+json_t *
+gw_jwt_segment(const char *seg, size_t len)
 {
 	json_t		*json;
 	unsigned char	*raw;
@@ -370,22 +369,27 @@ jwt_claim_uuid(json_t *payload, const char *name, char *out)
 }
 
 /*
- * A NumericDate (RFC 7519 §2) between the epoch and GW_JWT_TIME_MAX; a
- * fraction is dropped.  The gateway signs nothing else, and the bound
- * keeps the comparisons with the leeway from overflowing (a token with
- * "exp": 9223372036854775807 is refused, not wrapped around).
+ * A NumericDate claim (RFC 7519 §2) from min to GW_JWT_TIME_MAX; a
+ * fraction is dropped.  0 with *out set; 1 when absent (*out untouched);
+ * -1 when not a number or out of range.  The bound keeps the comparisons
+ * with the leeway from overflowing (a token with "exp":
+ * 9223372036854775807 is refused, not wrapped around).  aido's own tokens
+ * take min 0 (the gateway signs nothing else); a provider's, min
+ * -GW_JWT_TIME_MAX.
  */
-static int
-jwt_claim_time(json_t *payload, const char *name, int64_t *out)
+int
+gw_jwt_time(json_t *payload, const char *name, int64_t min, int64_t *out)
 {
 	json_t		*v;
 	json_int_t	 i;
 	double		 d;
 
-	v = json_object_get(payload, name);
+	if ((v = json_object_get(payload, name)) == NULL)
+		return (1);
+
 	if (json_is_integer(v)) {
 		i = json_integer_value(v);
-		if (i < 0 || i > GW_JWT_TIME_MAX)
+		if (i < min || i > GW_JWT_TIME_MAX)
 			return (-1);
 		*out = i;
 		return (0);
@@ -393,7 +397,7 @@ jwt_claim_time(json_t *payload, const char *name, int64_t *out)
 
 	if (json_is_real(v)) {
 		d = json_real_value(v);
-		if (d < 0 || d > (double)GW_JWT_TIME_MAX)
+		if (d < (double)min || d > (double)GW_JWT_TIME_MAX)
 			return (-1);
 		*out = (int64_t)d;
 		return (0);

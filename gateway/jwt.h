@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #define GW_JWT_LEEWAY		30	/* seconds of clock allowance */
 #define GW_JWT_MAX		4096	/* longest token looked at */
@@ -45,5 +46,9 @@ char		*gw_jwt_sign(const void *, size_t, const char *,
 int		 gw_jwt_verify(const void *, size_t, const char *, int64_t,
 		    struct gw_jwt_claims *);
 const char	*gw_jwt_reason(int);
+
+/* Shared with jwk.c: one segment as a JSON object, one NumericDate claim. */
+json_t		*gw_jwt_segment(const char *, size_t);
+int		 gw_jwt_time(json_t *, const char *, int64_t, int64_t *);
 
 #endif
