@@ -77,6 +77,24 @@ function M.seed()
 	    math.floor(os.clock() * 1e6))
 end
 
+-- A workload in one call: wrk's setup() and done() are these; in each
+-- thread's init(), after seeding its random numbers, make(M) reads what
+-- it needs and returns the function that builds one request.  (wrk looks
+-- for a global request() when it loads the script, before any init(), so
+-- request() is defined here and calls the one make() returned.)
+function M.workload(make)
+	local build
+	setup = M.setup
+	done = M.done
+	init = function(args)
+		M.seed()
+		build = make(M)
+	end
+	request = function()
+		return build()
+	end
+end
+
 -- One machine-readable line for bench/run.  wrk's summary.errors.status
 -- counts answers with a status of 400 or more (these routes answer no
 -- 1xx or 3xx), so it is the number of non-2xx answers.
