@@ -71,16 +71,18 @@ bench_data_settings() {
 # README; the commit gets "+local-changes" when PATHs differ from HEAD.
 bench_machine() {
 	date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	local model ram installed_sql
+	local model ram installed_sql version
 	model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 	ram=$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 	machine="$(nproc) x ${model:-unknown cpu}, $ram RAM"
 	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 	if ! git diff --quiet HEAD -- "$@" 2>/dev/null; then commit="$commit+local-changes"; fi
 	# The figures are of the installed extension: say so when it is not this tree's.
-	installed_sql="$(pg_config --sharedir)/extension/aido--0.1.0.sql"
-	if ! cmp -s "$installed_sql" sql/aido--0.1.0.sql; then
-		echo "$BENCH_NAME: warning: the installed $installed_sql differs from sql/aido--0.1.0.sql; run make -C extension install" >&2
+	# The script of the version under development is cat sql/src/*.sql.
+	version=$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" extension/aido.control)
+	installed_sql="$(pg_config --sharedir)/extension/aido--$version.sql"
+	if ! cat sql/src/*.sql | cmp -s "$installed_sql" -; then
+		echo "$BENCH_NAME: warning: the installed $installed_sql differs from sql/src/*.sql; run make -C extension install" >&2
 		commit="$commit+installed-differs"
 	fi
 	load_avg=$(cut -d' ' -f1-3 /proc/loadavg)

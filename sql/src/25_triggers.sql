@@ -1,0 +1,113 @@
+/*
+ * Trigger functions.  They run with the privileges of whoever writes the
+ * row, so a DBA's direct INSERT meets exactly the rules the API meets.
+ */
+CREATE FUNCTION _aido_touch()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		/* a new row has never been edited: both times are the same */
+		NEW.updated_at := NEW.created_at;
+	ELSE
+		NEW.created_at := OLD.created_at;
+		/* touched now, unless the writer set the time itself */
+		IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at THEN
+			NEW.updated_at := clock_timestamp();
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION _aido_users_normalize()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	NEW.email := lower(@extschema@._aido_trim(NEW.email));
+	NEW.name := nullif(@extschema@._aido_trim(NEW.name), '');
+	IF TG_OP = 'UPDATE' THEN
+		NEW.created_at := OLD.created_at;
+		NEW.updated_at := clock_timestamp();
+	ELSE
+		NEW.updated_at := NEW.created_at;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+/*
+ * The tasks guard: validates the row with the same C validator the API
+ * uses, normalises it, keeps completed_at and updated_at honest, and
+ * creates the next occurrence of a recurring task exactly once: the link
+ * next_occurrence_id survives un-completing, so re-completing finds it set.
+ */
+CREATE FUNCTION _aido_tasks_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	errors jsonb;
+	now_ts timestamptz := clock_timestamp();
+	next_due timestamptz;
+	step interval;
+BEGIN
+	errors := @extschema@.aido_validate_task(
+		to_jsonb(NEW) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
+							  'completed_at', 'next_occurrence_id'],
+		false);
+	IF errors <> '[]'::jsonb THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'check_violation',
+			MESSAGE = 'task is invalid',
+			DETAIL = errors::text,
+			HINT = 'each element names a field, a code and what to change';
+	END IF;
+
+	NEW.title := @extschema@._aido_trim(NEW.title);
+	IF TG_OP = 'INSERT' OR NEW.tags IS DISTINCT FROM OLD.tags THEN
+		NEW.tags := @extschema@._aido_normalize_tags(NEW.tags);
+	END IF;
+
+	IF TG_OP = 'UPDATE' THEN
+		NEW.created_at := OLD.created_at;
+		NEW.updated_at := now_ts;
+		IF NEW.completed AND OLD.completed THEN
+			NEW.completed_at := OLD.completed_at;
+		END IF;
+	ELSE
+		NEW.updated_at := NEW.created_at;
+	END IF;
+
+	IF NOT NEW.completed THEN
+		NEW.completed_at := NULL;
+	ELSIF TG_OP = 'INSERT' OR NOT OLD.completed THEN
+		NEW.completed_at := now_ts;
+
+		IF NEW.recurring AND NEW.next_occurrence_id IS NULL THEN
+			step := CASE NEW.recurring_pattern
+				WHEN 'daily' THEN interval '1 day'
+				WHEN 'weekly' THEN interval '7 days'
+				WHEN 'monthly' THEN interval '1 month'
+			END;
+			/* advance in UTC, so the session's time zone cannot shift it */
+			next_due := ((coalesce(NEW.due_date, now_ts) AT TIME ZONE 'UTC') + step)
+				AT TIME ZONE 'UTC';
+			INSERT INTO aido.tasks (user_id, title, description, completed,
+									priority, tags, due_date, recurring,
+									recurring_pattern)
+			VALUES (NEW.user_id, NEW.title, NEW.description, false,
+					NEW.priority, NEW.tags, next_due, true,
+					NEW.recurring_pattern)
+			RETURNING id INTO NEW.next_occurrence_id;
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$$;
+

@@ -1,0 +1,54 @@
+/*
+ * Bootstrap and schema status.
+ */
+CREATE FUNCTION aido_bootstrap()
+RETURNS SETOF text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	o record;
+BEGIN
+	/* one bootstrap at a time: two gateways starting together must not race */
+	PERFORM pg_advisory_xact_lock(hashtext('aido_bootstrap'));
+
+	FOR o IN SELECT * FROM @extschema@._aido_schema_objects() ORDER BY ord LOOP
+		IF NOT @extschema@._aido_object_present(o.kind, o.tbl, o.name) THEN
+			EXECUTE o.ddl;
+			RETURN NEXT format('created %s %s', o.kind,
+							   CASE WHEN o.kind IN ('schema', 'table')
+									THEN o.name
+									ELSE o.tbl || '.' || o.name END);
+		END IF;
+	END LOOP;
+
+	/* privileges are (re)granted every time: GRANT is idempotent */
+	GRANT USAGE ON SCHEMA aido TO aido_admin;
+	GRANT ALL ON ALL TABLES IN SCHEMA aido TO aido_admin;
+	RETURN;
+END
+$$;
+
+CREATE FUNCTION aido_schema_status()
+RETURNS TABLE (kind text, name text, present boolean, detail text)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+	SELECT o.kind,
+		   CASE WHEN o.kind IN ('schema', 'table') THEN o.name
+				ELSE o.tbl || '.' || o.name END,
+		   p.present,
+		   CASE WHEN p.present THEN 'present'
+				ELSE 'missing: SELECT aido_bootstrap() creates it' END
+	FROM @extschema@._aido_schema_objects() AS o,
+		 LATERAL (SELECT @extschema@._aido_object_present(o.kind, o.tbl, o.name) AS present) AS p
+	ORDER BY o.ord
+$$;
+
+ALTER FUNCTION aido_health()
+	SECURITY DEFINER
+	SET search_path = pg_catalog, @extschema@, pg_temp;
+

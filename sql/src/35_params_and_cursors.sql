@@ -1,0 +1,117 @@
+/*
+ * Internal helpers of the API functions.  They are not SECURITY DEFINER:
+ * they run inside the API functions, whose search_path is pinned.
+ */
+
+/* 22023 naming a query parameter: the gateway answers 400. */
+CREATE FUNCTION _aido_bad_param(param text, rule text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION USING
+		ERRCODE = 'invalid_parameter_value',
+		MESSAGE = format('invalid query parameter "%s": %s', param, rule),
+		HINT = 'correct or remove the parameter';
+END
+$$;
+
+/* A query parameter as text; NULL when absent; 22023 when empty or odd. */
+CREATE FUNCTION _aido_param(params jsonb, param text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v jsonb := params -> param;
+BEGIN
+	IF v IS NULL THEN
+		RETURN NULL;
+	ELSIF jsonb_typeof(v) = 'number' THEN
+		RETURN v #>> '{}';
+	ELSIF jsonb_typeof(v) <> 'string' THEN
+		PERFORM _aido_bad_param(param, 'must be a single value');
+	ELSIF v #>> '{}' = '' THEN
+		PERFORM _aido_bad_param(param, 'must not be empty');
+	END IF;
+	RETURN v #>> '{}';
+END
+$$;
+
+CREATE FUNCTION _aido_param_limit(params jsonb, default_limit integer)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v text := _aido_param(params, 'limit');
+BEGIN
+	IF v IS NULL THEN
+		RETURN default_limit;
+	ELSIF v !~ '^[0-9]{1,4}$' OR v::integer NOT BETWEEN 1 AND 100 THEN
+		PERFORM _aido_bad_param('limit', 'must be an integer from 1 to 100');
+	END IF;
+	RETURN v::integer;
+END
+$$;
+
+/* An RFC 3339 date-time with an offset, as the task validator wants it. */
+CREATE FUNCTION _aido_param_time(params jsonb, param text)
+RETURNS timestamptz
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v text := _aido_param(params, param);
+	verdict jsonb;
+BEGIN
+	IF v IS NULL THEN
+		RETURN NULL;
+	END IF;
+	verdict := aido_validate_task(jsonb_build_object('due_date', v), true);
+	IF verdict <> '[]'::jsonb THEN
+		PERFORM _aido_bad_param(param,
+			'must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z');
+	END IF;
+	RETURN v::timestamptz;
+END
+$$;
+
+/*
+ * A cursor is base64url of a JSON array [sort, key, created_at, id] naming
+ * the last item of a page.  Anything else is 22023 on "cursor".
+ */
+CREATE FUNCTION _aido_cursor_encode(sort text, sort_key text, created_at timestamptz, id uuid)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT _aido_b64url_encode(jsonb_build_array(sort, sort_key, created_at::text, id)::text) $$;
+
+CREATE FUNCTION _aido_cursor_decode(cursor text, sort text,
+									OUT sort_key text, OUT created_at timestamptz, OUT id uuid)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	c jsonb;
+BEGIN
+	BEGIN
+		c := _aido_b64url_decode(cursor)::jsonb;
+		IF jsonb_typeof(c) <> 'array' OR jsonb_array_length(c) <> 4
+			OR c ->> 0 IS DISTINCT FROM sort THEN
+			RAISE EXCEPTION 'foreign cursor';
+		END IF;
+		sort_key := c ->> 1;
+		created_at := (c ->> 2)::timestamptz;
+		id := (c ->> 3)::uuid;
+		IF created_at IS NULL OR id IS NULL THEN
+			RAISE EXCEPTION 'incomplete cursor';
+		END IF;
+		/* the key must be of the sort's type */
+		CASE sort
+			WHEN 'due_date', '-due_date' THEN PERFORM sort_key::timestamptz;
+			WHEN 'priority', '-priority' THEN PERFORM sort_key::integer;
+			ELSE NULL;
+		END CASE;
+	EXCEPTION WHEN OTHERS THEN
+		PERFORM _aido_bad_param('cursor',
+			'is not a cursor this server issued for this sort; start again without it');
+	END;
+END
+$$;
+

@@ -1,0 +1,84 @@
+/*
+ * Accounts and sessions.
+ */
+CREATE FUNCTION _aido_user_json(id uuid, email text, name text, created_at timestamptz)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$ SELECT jsonb_build_object('id', id, 'email', email, 'name', name, 'created_at', created_at) $$;
+
+CREATE FUNCTION _aido_open_session(p_user jsonb, ttl_seconds integer, user_agent text)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	sid uuid;
+	expires timestamptz;
+BEGIN
+	IF ttl_seconds IS NULL OR ttl_seconds NOT BETWEEN 60 AND 31536000 THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_parameter_value',
+			MESSAGE = 'ttl_seconds must be from 60 to 31536000';
+	END IF;
+	INSERT INTO aido.sessions (user_id, expires_at, user_agent)
+	VALUES ((p_user ->> 'id')::uuid,
+			clock_timestamp() + make_interval(secs => ttl_seconds),
+			left(user_agent, 512))
+	RETURNING id, expires_at INTO sid, expires;
+	RETURN jsonb_build_object(
+		'user', p_user,
+		'session_id', sid,
+		'expires_at', expires,
+		'expires_epoch', floor(extract(epoch FROM expires))::bigint);
+END
+$$;
+
+CREATE FUNCTION aido_signup(credentials jsonb, ttl_seconds integer DEFAULT 86400,
+							user_agent text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	errors jsonb;
+	v_email text;
+	u record;
+BEGIN
+	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
+		PERFORM _aido_raise_invalid('signup is invalid', _aido_not_object_error('body'));
+	END IF;
+	errors := _aido_text_field_errors(credentials, 'email', true, 1, 255)
+		|| _aido_text_field_errors(credentials, 'password', true, 8, 128)
+		|| _aido_text_field_errors(credentials, 'name', false, 0, 100);
+	v_email := lower(_aido_trim(credentials ->> 'email'));
+	IF NOT errors @> '[{"field": "email"}]'
+		AND v_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:].]+$' THEN
+		errors := _aido_error('email', 'invalid_email',
+							  'email must be an address like name@example.com') || errors;
+	END IF;
+	PERFORM _aido_raise_invalid('signup is invalid', errors);
+
+	IF EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email AND x.external_id IS NULL) THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'unique_violation',
+			MESSAGE = 'email is already registered',
+			HINT = 'sign in instead';
+	END IF;
+	BEGIN
+		INSERT INTO aido.users (email, password_hash, name)
+		VALUES (v_email, aido_hash_password(credentials ->> 'password'),
+				credentials ->> 'name')
+		RETURNING id, email, name, created_at INTO u;
+	EXCEPTION WHEN unique_violation THEN
+		/* lost a race with a concurrent signup of the same email */
+		RAISE EXCEPTION USING
+			ERRCODE = 'unique_violation',
+			MESSAGE = 'email is already registered',
+			HINT = 'sign in instead';
+	END;
+	RETURN _aido_open_session(_aido_user_json(u.id, u.email, u.name, u.created_at),
+							  ttl_seconds, user_agent);
+END
+$$;
+

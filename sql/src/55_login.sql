@@ -1,0 +1,147 @@
+/*
+ * Login throttling, kept in the database so that it holds across any number
+ * of gateways: failures are counted per account (a hash of the email, so the
+ * table holds no address) and per client address, in a fixed window.  The
+ * limits are the GUCs aido.login_max_failures, .._per_address and
+ * aido.login_failure_window, defined by the C library.
+ */
+CREATE FUNCTION _aido_login_keys(email text, client_addr text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT array_remove(ARRAY[
+		'email:' || encode(sha256(convert_to(email, 'UTF8')), 'hex'),
+		'addr:' || client_addr], NULL)
+$$;
+
+/* PT429 (HTTP 429) when the account or the address is over its limit. */
+CREATE FUNCTION _aido_login_throttle(email text, client_addr text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	win interval := current_setting('aido.login_failure_window')::interval;
+	max_email integer := current_setting('aido.login_max_failures')::integer;
+	max_addr integer := current_setting('aido.login_max_failures_per_address')::integer;
+	wait interval;
+BEGIN
+	SELECT max(f.window_start + win - clock_timestamp()) INTO wait
+	FROM aido.login_failures f
+	WHERE f.key = ANY (_aido_login_keys(email, client_addr))
+	  AND f.window_start > clock_timestamp() - win
+	  AND f.failures >= CASE WHEN f.key LIKE 'email:%' THEN nullif(max_email, 0)
+							 ELSE nullif(max_addr, 0) END;
+	IF wait IS NOT NULL THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'PT429',
+			MESSAGE = 'too many failed logins',
+			DETAIL = jsonb_build_object('retry_after',
+										greatest(1, ceil(extract(epoch FROM wait))::integer))::text,
+			HINT = 'wait before trying again, or reset the password';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION _aido_login_failed(email text, client_addr text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	win interval := current_setting('aido.login_failure_window')::interval;
+BEGIN
+	INSERT INTO aido.login_failures AS f (key, failures, window_start)
+	SELECT k, 1, clock_timestamp() FROM unnest(_aido_login_keys(email, client_addr)) AS k
+	ON CONFLICT (key) DO UPDATE SET
+		failures = CASE WHEN f.window_start > clock_timestamp() - win
+						THEN f.failures + 1 ELSE 1 END,
+		window_start = CASE WHEN f.window_start > clock_timestamp() - win
+							THEN f.window_start ELSE clock_timestamp() END;
+	/* now and then, forget windows long gone */
+	IF random() < 0.01 THEN
+		DELETE FROM aido.login_failures f WHERE f.window_start < clock_timestamp() - win;
+	END IF;
+END
+$$;
+
+/*
+ * One login attempt: the session on success; NULL on bad credentials,
+ * after counting the failure.  aido_login() turns NULL into 28P01 once the
+ * count is committed.
+ */
+CREATE FUNCTION _aido_login_attempt(credentials jsonb, ttl_seconds integer,
+									user_agent text, client_addr text)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	errors jsonb;
+	v_email text;
+	pw text;
+	u record;
+	ok boolean := false;
+BEGIN
+	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
+		PERFORM _aido_raise_invalid('login is invalid', _aido_not_object_error('body'));
+	END IF;
+	errors := _aido_text_field_errors(credentials, 'email', true, 0, 100000)
+		|| _aido_text_field_errors(credentials, 'password', true, 0, 100000);
+	PERFORM _aido_raise_invalid('login is invalid', errors);
+	v_email := lower(_aido_trim(credentials ->> 'email'));
+	pw := credentials ->> 'password';
+
+	/* loads the C library, whose GUCs the throttle reads */
+	PERFORM aido_password_needs_rehash('');
+	PERFORM _aido_login_throttle(v_email, client_addr);
+
+	IF pw <> '' AND octet_length(pw) <= 1024 THEN
+		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO u
+		FROM aido.users x
+		WHERE x.email = v_email AND x.external_id IS NULL;
+		IF FOUND AND u.password_hash IS NOT NULL THEN
+			ok := aido_verify_password(pw, u.password_hash);
+		ELSE
+			/* the same argon2id work as a verify, so timing says nothing */
+			PERFORM aido_hash_password(pw);
+		END IF;
+	END IF;
+	IF NOT ok THEN
+		PERFORM _aido_login_failed(v_email, client_addr);
+		RETURN NULL;
+	END IF;
+
+	DELETE FROM aido.login_failures f WHERE f.key = (_aido_login_keys(v_email, NULL))[1];
+	IF aido_password_needs_rehash(u.password_hash) THEN
+		UPDATE aido.users x SET password_hash = aido_hash_password(pw) WHERE x.id = u.id;
+	END IF;
+	RETURN _aido_open_session(_aido_user_json(u.id, u.email, u.name, u.created_at),
+							  ttl_seconds, user_agent);
+END
+$$;
+
+/*
+ * A procedure, not a function: a failed login must be counted even though
+ * the call then fails, so it commits the count before raising 28P01.  Call
+ * it outside an explicit transaction block (as psql and the gateway do):
+ * inside one, PostgreSQL refuses the COMMIT (2D000).  Not SECURITY DEFINER
+ * (a procedure that is may not commit): it runs as the caller, and every
+ * name in it is qualified.
+ */
+CREATE PROCEDURE aido_login(credentials jsonb, ttl_seconds integer DEFAULT 86400,
+							user_agent text DEFAULT NULL, client_addr text DEFAULT NULL,
+							INOUT result jsonb DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	result := @extschema@._aido_login_attempt(credentials, ttl_seconds, user_agent, client_addr);
+	IF result IS NULL THEN
+		COMMIT;
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_password',
+			MESSAGE = 'invalid email or password';
+	END IF;
+END
+$$;
+
