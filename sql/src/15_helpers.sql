@@ -2,7 +2,7 @@
  * Small immutable helpers.  "Blank" means empty after trimming ASCII white
  * space, exactly as the C validator trims.
  */
-CREATE FUNCTION _aido_trim(text)
+CREATE OR REPLACE FUNCTION _aido_trim(text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT pg_catalog.btrim($1, E' \t\n\r\f' OPERATOR(pg_catalog.||) pg_catalog.chr(11)) $$;
@@ -12,7 +12,7 @@ AS $$ SELECT pg_catalog.btrim($1, E' \t\n\r\f' OPERATOR(pg_catalog.||) pg_catalo
  * PL/pgSQL rather than SQL: a SQL function with a FROM clause cannot be
  * inlined and would be planned anew in every statement of the trigger.
  */
-CREATE FUNCTION _aido_normalize_tags(tags text[])
+CREATE OR REPLACE FUNCTION _aido_normalize_tags(tags text[])
 RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
@@ -30,12 +30,12 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_priority_rank(text)
+CREATE OR REPLACE FUNCTION _aido_priority_rank(text)
 RETURNS integer
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT CASE $1 WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END $$;
 
-CREATE FUNCTION _aido_b64url_encode(text)
+CREATE OR REPLACE FUNCTION _aido_b64url_encode(text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
@@ -44,7 +44,7 @@ AS $$
 		E'+/=\n', '-_')
 $$;
 
-CREATE FUNCTION _aido_b64url_decode(text)
+CREATE OR REPLACE FUNCTION _aido_b64url_decode(text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$

@@ -4,7 +4,7 @@
  * can never disagree.  Tables are created bare and completed column by
  * column, so that a later version adds a column by adding a row here.
  */
-CREATE FUNCTION _aido_schema_objects()
+CREATE OR REPLACE FUNCTION _aido_schema_objects()
 RETURNS TABLE (ord integer, kind text, tbl text, name text, ddl text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $objects$
@@ -101,7 +101,7 @@ AS $objects$
 $objects$;
 
 /* Is one object of _aido_schema_objects() present?  Returns a detail too. */
-CREATE FUNCTION _aido_object_present(kind text, tbl text, name text)
+CREATE OR REPLACE FUNCTION _aido_object_present(kind text, tbl text, name text)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$

@@ -2,7 +2,7 @@
  * Trigger functions.  They run with the privileges of whoever writes the
  * row, so a DBA's direct INSERT meets exactly the rules the API meets.
  */
-CREATE FUNCTION _aido_touch()
+CREATE OR REPLACE FUNCTION _aido_touch()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -22,7 +22,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_users_normalize()
+CREATE OR REPLACE FUNCTION _aido_users_normalize()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -46,7 +46,7 @@ $$;
  * creates the next occurrence of a recurring task exactly once: the link
  * next_occurrence_id survives un-completing, so re-completing finds it set.
  */
-CREATE FUNCTION _aido_tasks_guard()
+CREATE OR REPLACE FUNCTION _aido_tasks_guard()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp

@@ -1,7 +1,7 @@
 /*
  * Bootstrap and schema status.
  */
-CREATE FUNCTION aido_bootstrap()
+CREATE OR REPLACE FUNCTION aido_bootstrap()
 RETURNS SETOF text
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -30,7 +30,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_schema_status()
+CREATE OR REPLACE FUNCTION aido_schema_status()
 RETURNS TABLE (kind text, name text, present boolean, detail text)
 LANGUAGE sql
 STABLE

@@ -4,7 +4,7 @@
  */
 
 /* 22023 naming a query parameter: the gateway answers 400. */
-CREATE FUNCTION _aido_bad_param(param text, rule text)
+CREATE OR REPLACE FUNCTION _aido_bad_param(param text, rule text)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -17,7 +17,7 @@ END
 $$;
 
 /* A query parameter as text; NULL when absent; 22023 when empty or odd. */
-CREATE FUNCTION _aido_param(params jsonb, param text)
+CREATE OR REPLACE FUNCTION _aido_param(params jsonb, param text)
 RETURNS text
 LANGUAGE plpgsql
 AS $$
@@ -37,7 +37,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_param_limit(params jsonb, default_limit integer)
+CREATE OR REPLACE FUNCTION _aido_param_limit(params jsonb, default_limit integer)
 RETURNS integer
 LANGUAGE plpgsql
 AS $$
@@ -54,7 +54,7 @@ END
 $$;
 
 /* An RFC 3339 date-time with an offset, as the task validator wants it. */
-CREATE FUNCTION _aido_param_time(params jsonb, param text)
+CREATE OR REPLACE FUNCTION _aido_param_time(params jsonb, param text)
 RETURNS timestamptz
 LANGUAGE plpgsql
 AS $$
@@ -78,13 +78,13 @@ $$;
  * A cursor is base64url of a JSON array [sort, key, created_at, id] naming
  * the last item of a page.  Anything else is 22023 on "cursor".
  */
-CREATE FUNCTION _aido_cursor_encode(sort text, sort_key text, created_at timestamptz, id uuid)
+CREATE OR REPLACE FUNCTION _aido_cursor_encode(sort text, sort_key text, created_at timestamptz, id uuid)
 RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT _aido_b64url_encode(jsonb_build_array(sort, sort_key, created_at::text, id)::text) $$;
 
-CREATE FUNCTION _aido_cursor_decode(cursor text, sort text,
-									OUT sort_key text, OUT created_at timestamptz, OUT id uuid)
+CREATE OR REPLACE FUNCTION _aido_cursor_decode(cursor text, sort text,
+											   OUT sort_key text, OUT created_at timestamptz, OUT id uuid)
 LANGUAGE plpgsql
 AS $$
 DECLARE

@@ -3,7 +3,7 @@
  * DBA, or an external token the gateway verified).  Returns the user id that
  * responses show: the external id for a user of an external provider.
  */
-CREATE FUNCTION _aido_check_session(p_user uuid, p_session uuid)
+CREATE OR REPLACE FUNCTION _aido_check_session(p_user uuid, p_session uuid)
 RETURNS text
 LANGUAGE plpgsql
 AS $$
@@ -41,7 +41,7 @@ END
 $$;
 
 /* A row's JSON as its user sees it: user_id is the id they know. */
-CREATE FUNCTION _aido_as_user(j jsonb, shown text)
+CREATE OR REPLACE FUNCTION _aido_as_user(j jsonb, shown text)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$

@@ -1,4 +1,4 @@
-CREATE FUNCTION _aido_raise_invalid(message text, errors jsonb)
+CREATE OR REPLACE FUNCTION _aido_raise_invalid(message text, errors jsonb)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -13,7 +13,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_not_found(what text)
+CREATE OR REPLACE FUNCTION _aido_not_found(what text)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -25,14 +25,14 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_error(field text, code text, message text)
+CREATE OR REPLACE FUNCTION _aido_error(field text, code text, message text)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT jsonb_build_object('field', field, 'code', code, 'message', message) $$;
 
 /* A text field of a JSON body: the errors it has, as a jsonb array. */
-CREATE FUNCTION _aido_text_field_errors(body jsonb, field text, required boolean,
-										min_len integer, max_len integer)
+CREATE OR REPLACE FUNCTION _aido_text_field_errors(body jsonb, field text, required boolean,
+												   min_len integer, max_len integer)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -62,7 +62,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_unknown_field_errors(body jsonb, allowed text[])
+CREATE OR REPLACE FUNCTION _aido_unknown_field_errors(body jsonb, allowed text[])
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
@@ -74,7 +74,7 @@ AS $$
 	WHERE k <> ALL (allowed)
 $$;
 
-CREATE FUNCTION _aido_not_object_error(what text)
+CREATE OR REPLACE FUNCTION _aido_not_object_error(what text)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT jsonb_build_array(_aido_error(NULL, 'wrong_type', what || ' must be a JSON object')) $$;

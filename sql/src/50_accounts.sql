@@ -1,12 +1,12 @@
 /*
  * Accounts and sessions.
  */
-CREATE FUNCTION _aido_user_json(id uuid, email text, name text, created_at timestamptz)
+CREATE OR REPLACE FUNCTION _aido_user_json(id uuid, email text, name text, created_at timestamptz)
 RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$ SELECT jsonb_build_object('id', id, 'email', email, 'name', name, 'created_at', created_at) $$;
 
-CREATE FUNCTION _aido_open_session(p_user jsonb, ttl_seconds integer, user_agent text)
+CREATE OR REPLACE FUNCTION _aido_open_session(p_user jsonb, ttl_seconds integer, user_agent text)
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $$
@@ -32,8 +32,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_signup(credentials jsonb, ttl_seconds integer DEFAULT 86400,
-							user_agent text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_signup(credentials jsonb, ttl_seconds integer DEFAULT 86400,
+									   user_agent text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -5,7 +5,7 @@
  * limits are the GUCs aido.login_max_failures, .._per_address and
  * aido.login_failure_window, defined by the C library.
  */
-CREATE FUNCTION _aido_login_keys(email text, client_addr text)
+CREATE OR REPLACE FUNCTION _aido_login_keys(email text, client_addr text)
 RETURNS text[]
 LANGUAGE sql IMMUTABLE
 AS $$
@@ -15,7 +15,7 @@ AS $$
 $$;
 
 /* PT429 (HTTP 429) when the account or the address is over its limit. */
-CREATE FUNCTION _aido_login_throttle(email text, client_addr text)
+CREATE OR REPLACE FUNCTION _aido_login_throttle(email text, client_addr text)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -42,7 +42,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_login_failed(email text, client_addr text)
+CREATE OR REPLACE FUNCTION _aido_login_failed(email text, client_addr text)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -68,8 +68,8 @@ $$;
  * after counting the failure.  aido_login() turns NULL into 28P01 once the
  * count is committed.
  */
-CREATE FUNCTION _aido_login_attempt(credentials jsonb, ttl_seconds integer,
-									user_agent text, client_addr text)
+CREATE OR REPLACE FUNCTION _aido_login_attempt(credentials jsonb, ttl_seconds integer,
+											   user_agent text, client_addr text)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -129,9 +129,9 @@ $$;
  * (a procedure that is may not commit): it runs as the caller, and every
  * name in it is qualified.
  */
-CREATE PROCEDURE aido_login(credentials jsonb, ttl_seconds integer DEFAULT 86400,
-							user_agent text DEFAULT NULL, client_addr text DEFAULT NULL,
-							INOUT result jsonb DEFAULT NULL)
+CREATE OR REPLACE PROCEDURE aido_login(credentials jsonb, ttl_seconds integer DEFAULT 86400,
+									   user_agent text DEFAULT NULL, client_addr text DEFAULT NULL,
+									   INOUT result jsonb DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
 BEGIN

@@ -4,8 +4,8 @@
  * a provider cannot take over an account; concurrent first requests create
  * one user (ON CONFLICT on the unique external_id).
  */
-CREATE FUNCTION aido_external_user(external_id text, email text DEFAULT NULL,
-								   name text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_external_user(external_id text, email text DEFAULT NULL,
+											  name text DEFAULT NULL)
 RETURNS uuid
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -40,7 +40,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_logout(user_id uuid, session_id uuid)
+CREATE OR REPLACE FUNCTION aido_logout(user_id uuid, session_id uuid)
 RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -60,7 +60,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_session_user(user_id uuid, session_id uuid)
+CREATE OR REPLACE FUNCTION aido_session_user(user_id uuid, session_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER

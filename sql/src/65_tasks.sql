@@ -1,7 +1,7 @@
 /*
  * Tasks.  A task's JSON is its row: the columns are the fields of API.md.
  */
-CREATE FUNCTION aido_task_create(user_id uuid, task jsonb, session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_task_create(user_id uuid, task jsonb, session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -30,7 +30,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_task_get(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_task_get(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -54,8 +54,8 @@ $$;
  * PATCH: only the fields present change.  Turning recurring off clears the
  * pattern with it; anything else inconsistent is left for the guard to name.
  */
-CREATE FUNCTION aido_task_update(user_id uuid, task_id uuid, patch jsonb,
-								 session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_task_update(user_id uuid, task_id uuid, patch jsonb,
+											session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -96,8 +96,8 @@ END
 $$;
 
 /* PUT: every editable field is set; absent ones take their defaults. */
-CREATE FUNCTION aido_task_replace(user_id uuid, task_id uuid, task jsonb,
-								  session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_task_replace(user_id uuid, task_id uuid, task jsonb,
+											 session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -129,7 +129,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_task_toggle(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_task_toggle(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -151,7 +151,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_task_delete(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_task_delete(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER

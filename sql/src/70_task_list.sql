@@ -5,8 +5,8 @@
  * or repeated, whatever ties there are.  The SQL is assembled from fixed
  * fragments; every value is bound, never pasted.
  */
-CREATE FUNCTION aido_task_list(user_id uuid, params jsonb DEFAULT '{}',
-							   session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_task_list(user_id uuid, params jsonb DEFAULT '{}',
+										  session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -1,8 +1,8 @@
 /*
  * Conversations and their messages: an assistant's history, per user.
  */
-CREATE FUNCTION aido_conversation_create(user_id uuid, conversation jsonb DEFAULT '{}',
-										 session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_conversation_create(user_id uuid, conversation jsonb DEFAULT '{}',
+													session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -31,8 +31,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_conversation_get(user_id uuid, conversation_id uuid,
-									  session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_conversation_get(user_id uuid, conversation_id uuid,
+												 session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -52,8 +52,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_conversation_delete(user_id uuid, conversation_id uuid,
-										 session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_conversation_delete(user_id uuid, conversation_id uuid,
+													session_id uuid DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -71,8 +71,8 @@ END
 $$;
 
 /* Newest first. */
-CREATE FUNCTION aido_conversation_list(user_id uuid, params jsonb DEFAULT '{}',
-									   session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_conversation_list(user_id uuid, params jsonb DEFAULT '{}',
+												  session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -116,7 +116,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION _aido_message_errors(m jsonb)
+CREATE OR REPLACE FUNCTION _aido_message_errors(m jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -138,8 +138,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aido_message_create(user_id uuid, conversation_id uuid, message jsonb,
-									session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_message_create(user_id uuid, conversation_id uuid, message jsonb,
+											   session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -167,8 +167,8 @@ END
 $$;
 
 /* Oldest first, as a chat is read. */
-CREATE FUNCTION aido_message_list(user_id uuid, conversation_id uuid,
-								  params jsonb DEFAULT '{}', session_id uuid DEFAULT NULL)
+CREATE OR REPLACE FUNCTION aido_message_list(user_id uuid, conversation_id uuid,
+											 params jsonb DEFAULT '{}', session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
