@@ -3,40 +3,37 @@
  * DBA, or an external token the gateway verified).  Returns the user id that
  * responses show: the external id for a user of an external provider.
  */
-CREATE OR REPLACE FUNCTION _aido_check_session(p_user uuid, p_session uuid)
+CREATE OR REPLACE FUNCTION _aido_check_session(user_id uuid, session_id uuid)
 RETURNS text
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	seen timestamptz;
-	shown text;
+	v_seen timestamptz;
+	v_shown text;
 BEGIN
-	IF p_session IS NULL THEN
-		SELECT coalesce(u.external_id, u.id::text) INTO shown FROM aido.users u WHERE u.id = p_user;
-		IF shown IS NULL THEN
+	IF _aido_check_session.session_id IS NULL THEN
+		SELECT coalesce(u.external_id, u.id::text) INTO v_shown
+		FROM aido.users u WHERE u.id = _aido_check_session.user_id;
+		IF v_shown IS NULL THEN
 			RAISE EXCEPTION USING
 				ERRCODE = 'no_data_found',
 				MESSAGE = 'user not found';
 		END IF;
-		RETURN shown;
+		RETURN v_shown;
 	END IF;
-	SELECT s.last_seen_at INTO seen
+	SELECT s.last_seen_at INTO v_seen
 	FROM aido.sessions s
-	WHERE s.id = p_session AND s.user_id = p_user
+	WHERE s.id = _aido_check_session.session_id AND s.user_id = _aido_check_session.user_id
 	  AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp();
 	IF NOT FOUND THEN
-		RAISE EXCEPTION USING
-			ERRCODE = 'invalid_authorization_specification',
-			MESSAGE = 'session is not valid',
-			DETAIL = 'the session is unknown, expired or signed out',
-			HINT = 'sign in again';
+		PERFORM _aido_session_invalid();
 	END IF;
 	/* a write at most every five minutes, not on every read */
-	IF seen < clock_timestamp() - interval '5 minutes' THEN
+	IF v_seen < clock_timestamp() - interval '5 minutes' THEN
 		UPDATE aido.sessions s SET last_seen_at = clock_timestamp()
-		WHERE s.id = p_session AND s.user_id = p_user;
+		WHERE s.id = _aido_check_session.session_id AND s.user_id = _aido_check_session.user_id;
 	END IF;
-	RETURN p_user::text;
+	RETURN _aido_check_session.user_id::text;
 END
 $$;
 

@@ -25,6 +25,20 @@ BEGIN
 END
 $$;
 
+/* 28000: a session that is unknown, expired or signed out. */
+CREATE OR REPLACE FUNCTION _aido_session_invalid()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION USING
+		ERRCODE = 'invalid_authorization_specification',
+		MESSAGE = 'session is not valid',
+		DETAIL = 'the session is unknown, expired or signed out',
+		HINT = 'sign in again';
+END
+$$;
+
 CREATE OR REPLACE FUNCTION _aido_error(field text, code text, message text)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
@@ -37,24 +51,24 @@ RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
-	v jsonb := body -> field;
-	s text;
+	v_value jsonb := body -> field;
+	v_text text;
 BEGIN
-	IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+	IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
 		IF required THEN
 			RETURN jsonb_build_array(_aido_error(field, 'required', field || ' is required'));
 		END IF;
 		RETURN '[]';
-	ELSIF jsonb_typeof(v) <> 'string' THEN
+	ELSIF jsonb_typeof(v_value) <> 'string' THEN
 		RETURN jsonb_build_array(_aido_error(field, 'wrong_type', field || ' must be a string'));
 	END IF;
-	s := v #>> '{}';
-	IF min_len > 0 AND _aido_trim(s) = '' THEN
+	v_text := v_value #>> '{}';
+	IF min_len > 0 AND _aido_trim(v_text) = '' THEN
 		RETURN jsonb_build_array(_aido_error(field, 'blank', field || ' must not be blank'));
-	ELSIF char_length(s) < min_len THEN
+	ELSIF char_length(v_text) < min_len THEN
 		RETURN jsonb_build_array(_aido_error(field, 'too_short',
 			format('%s must be at least %s characters', field, min_len)));
-	ELSIF char_length(s) > max_len THEN
+	ELSIF char_length(v_text) > max_len THEN
 		RETURN jsonb_build_array(_aido_error(field, 'too_long',
 			format('%s must be at most %s characters', field, max_len)));
 	END IF;

@@ -20,23 +20,23 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	win interval := current_setting('aido.login_failure_window')::interval;
-	max_email integer := current_setting('aido.login_max_failures')::integer;
-	max_addr integer := current_setting('aido.login_max_failures_per_address')::integer;
-	wait interval;
+	v_window interval := current_setting('aido.login_failure_window')::interval;
+	v_max_email integer := current_setting('aido.login_max_failures')::integer;
+	v_max_addr integer := current_setting('aido.login_max_failures_per_address')::integer;
+	v_wait interval;
 BEGIN
-	SELECT max(f.window_start + win - clock_timestamp()) INTO wait
+	SELECT max(f.window_start + v_window - clock_timestamp()) INTO v_wait
 	FROM aido.login_failures f
 	WHERE f.key = ANY (_aido_login_keys(email, client_addr))
-	  AND f.window_start > clock_timestamp() - win
-	  AND f.failures >= CASE WHEN f.key LIKE 'email:%' THEN nullif(max_email, 0)
-							 ELSE nullif(max_addr, 0) END;
-	IF wait IS NOT NULL THEN
+	  AND f.window_start > clock_timestamp() - v_window
+	  AND f.failures >= CASE WHEN f.key LIKE 'email:%' THEN nullif(v_max_email, 0)
+							 ELSE nullif(v_max_addr, 0) END;
+	IF v_wait IS NOT NULL THEN
 		RAISE EXCEPTION USING
 			ERRCODE = 'PT429',
 			MESSAGE = 'too many failed logins',
 			DETAIL = jsonb_build_object('retry_after',
-										greatest(1, ceil(extract(epoch FROM wait))::integer))::text,
+										greatest(1, ceil(extract(epoch FROM v_wait))::integer))::text,
 			HINT = 'wait before trying again, or reset the password';
 	END IF;
 END
@@ -47,18 +47,18 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	win interval := current_setting('aido.login_failure_window')::interval;
+	v_window interval := current_setting('aido.login_failure_window')::interval;
 BEGIN
 	INSERT INTO aido.login_failures AS f (key, failures, window_start)
 	SELECT k, 1, clock_timestamp() FROM unnest(_aido_login_keys(email, client_addr)) AS k
 	ON CONFLICT (key) DO UPDATE SET
-		failures = CASE WHEN f.window_start > clock_timestamp() - win
+		failures = CASE WHEN f.window_start > clock_timestamp() - v_window
 						THEN f.failures + 1 ELSE 1 END,
-		window_start = CASE WHEN f.window_start > clock_timestamp() - win
+		window_start = CASE WHEN f.window_start > clock_timestamp() - v_window
 							THEN f.window_start ELSE clock_timestamp() END;
 	/* now and then, forget windows long gone */
 	IF random() < 0.01 THEN
-		DELETE FROM aido.login_failures f WHERE f.window_start < clock_timestamp() - win;
+		DELETE FROM aido.login_failures f WHERE f.window_start < clock_timestamp() - v_window;
 	END IF;
 END
 $$;
@@ -77,46 +77,45 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	errors jsonb;
 	v_email text;
-	pw text;
-	u record;
-	ok boolean := false;
+	v_password text;
+	v_user record;
+	v_ok boolean := false;
 BEGIN
 	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
 		PERFORM _aido_raise_invalid('login is invalid', _aido_not_object_error('body'));
 	END IF;
-	errors := _aido_text_field_errors(credentials, 'email', true, 0, 100000)
-		|| _aido_text_field_errors(credentials, 'password', true, 0, 100000);
-	PERFORM _aido_raise_invalid('login is invalid', errors);
+	PERFORM _aido_raise_invalid('login is invalid',
+		_aido_text_field_errors(credentials, 'email', true, 0, 100000)
+		|| _aido_text_field_errors(credentials, 'password', true, 0, 100000));
 	v_email := lower(_aido_trim(credentials ->> 'email'));
-	pw := credentials ->> 'password';
+	v_password := credentials ->> 'password';
 
 	/* loads the C library, whose GUCs the throttle reads */
 	PERFORM aido_password_needs_rehash('');
 	PERFORM _aido_login_throttle(v_email, client_addr);
 
-	IF pw <> '' AND octet_length(pw) <= 1024 THEN
-		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO u
+	IF v_password <> '' AND octet_length(v_password) <= 1024 THEN
+		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO v_user
 		FROM aido.users x
 		WHERE x.email = v_email AND x.external_id IS NULL;
-		IF FOUND AND u.password_hash IS NOT NULL THEN
-			ok := aido_verify_password(pw, u.password_hash);
+		IF FOUND AND v_user.password_hash IS NOT NULL THEN
+			v_ok := aido_verify_password(v_password, v_user.password_hash);
 		ELSE
 			/* the same argon2id work as a verify, so timing says nothing */
-			PERFORM aido_hash_password(pw);
+			PERFORM aido_hash_password(v_password);
 		END IF;
 	END IF;
-	IF NOT ok THEN
+	IF NOT v_ok THEN
 		PERFORM _aido_login_failed(v_email, client_addr);
 		RETURN NULL;
 	END IF;
 
 	DELETE FROM aido.login_failures f WHERE f.key = (_aido_login_keys(v_email, NULL))[1];
-	IF aido_password_needs_rehash(u.password_hash) THEN
-		UPDATE aido.users x SET password_hash = aido_hash_password(pw) WHERE x.id = u.id;
+	IF aido_password_needs_rehash(v_user.password_hash) THEN
+		UPDATE aido.users x SET password_hash = aido_hash_password(v_password) WHERE x.id = v_user.id;
 	END IF;
-	RETURN _aido_open_session(_aido_user_json(u.id, u.email, u.name, u.created_at),
+	RETURN _aido_open_session(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
 							  ttl_seconds, user_agent);
 END
 $$;

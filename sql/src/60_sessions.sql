@@ -12,31 +12,33 @@ SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
-	uid uuid;
-	v_email text := lower(_aido_trim($2));
+	v_id uuid;
+	v_email text := lower(_aido_trim(aido_external_user.email));
 BEGIN
-	IF $1 IS NULL OR char_length($1) NOT BETWEEN 1 AND 255 THEN
+	IF aido_external_user.external_id IS NULL
+		OR char_length(aido_external_user.external_id) NOT BETWEEN 1 AND 255 THEN
 		RAISE EXCEPTION USING
 			ERRCODE = 'invalid_authorization_specification',
 			MESSAGE = 'external identity is not valid',
 			DETAIL = 'sub must be 1 to 255 characters';
 	END IF;
-	SELECT x.id INTO uid FROM aido.users x WHERE x.external_id = $1;
+	SELECT x.id INTO v_id FROM aido.users x WHERE x.external_id = aido_external_user.external_id;
 	IF FOUND THEN
-		RETURN uid;
+		RETURN v_id;
 	END IF;
 	/* keep what the provider says only where it fits our rules */
 	IF char_length(v_email) NOT BETWEEN 3 AND 255 OR position('@' in v_email) < 2 THEN
 		v_email := NULL;
 	END IF;
 	INSERT INTO aido.users AS x (external_id, email, name)
-	VALUES ($1, v_email, left(nullif(_aido_trim($3), ''), 100))
+	VALUES (aido_external_user.external_id, v_email,
+			left(nullif(_aido_trim(aido_external_user.name), ''), 100))
 	ON CONFLICT ON CONSTRAINT users_external_id_key DO NOTHING
-	RETURNING x.id INTO uid;
-	IF uid IS NULL THEN
-		SELECT x.id INTO uid FROM aido.users x WHERE x.external_id = $1;
+	RETURNING x.id INTO v_id;
+	IF v_id IS NULL THEN
+		SELECT x.id INTO v_id FROM aido.users x WHERE x.external_id = aido_external_user.external_id;
 	END IF;
-	RETURN uid;
+	RETURN v_id;
 END
 $$;
 
@@ -48,14 +50,10 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 BEGIN
 	UPDATE aido.sessions s SET revoked_at = clock_timestamp()
-	WHERE s.id = $2 AND s.user_id = $1
+	WHERE s.id = aido_logout.session_id AND s.user_id = aido_logout.user_id
 	  AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp();
 	IF NOT FOUND THEN
-		RAISE EXCEPTION USING
-			ERRCODE = 'invalid_authorization_specification',
-			MESSAGE = 'session is not valid',
-			DETAIL = 'the session is unknown, expired or already signed out',
-			HINT = 'sign in again';
+		PERFORM _aido_session_invalid();
 	END IF;
 END
 $$;
@@ -68,12 +66,13 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	u record;
-	shown text;
+	v_user record;
+	v_shown text;
 BEGIN
-	shown := _aido_check_session($1, $2);
-	SELECT x.id, x.email, x.name, x.created_at INTO u FROM aido.users x WHERE x.id = $1;
-	RETURN jsonb_set(_aido_user_json(u.id, u.email, u.name, u.created_at), '{id}', to_jsonb(shown));
+	v_shown := _aido_check_session(aido_session_user.user_id, aido_session_user.session_id);
+	SELECT x.id, x.email, x.name, x.created_at INTO v_user
+	FROM aido.users x WHERE x.id = aido_session_user.user_id;
+	RETURN jsonb_set(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
+					 '{id}', to_jsonb(v_shown));
 END
 $$;
-

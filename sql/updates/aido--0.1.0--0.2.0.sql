@@ -1,4 +1,361 @@
-/* sql/updates/aido--0.1.0--0.2.0.sql: from 0.1.0 to the 0.2.0 under development */
+/*
+ * sql/updates/aido--0.1.0--0.2.0.sql: a 0.1.0 database to 0.2.0, by
+ * ALTER EXTENSION aido UPDATE and then SELECT aido_bootstrap() (see
+ * sql/README.md).  Every routine changed since 0.1.0, whole, as sql/src has
+ * it; a routine whose parameters were renamed is dropped first (CREATE OR
+ * REPLACE cannot rename one), and the routines made here get the privileges
+ * 80_privileges.sql gives.
+ */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "ALTER EXTENSION aido UPDATE" to load this file. \quit
+
+/* renamed parameters */
+DROP FUNCTION IF EXISTS _aido_check_session(uuid, uuid);
+DROP FUNCTION IF EXISTS _aido_open_session(jsonb, integer, text);
+
+CREATE OR REPLACE FUNCTION _aido_check_session(user_id uuid, session_id uuid)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_seen timestamptz;
+	v_shown text;
+BEGIN
+	IF _aido_check_session.session_id IS NULL THEN
+		SELECT coalesce(u.external_id, u.id::text) INTO v_shown
+		FROM aido.users u WHERE u.id = _aido_check_session.user_id;
+		IF v_shown IS NULL THEN
+			RAISE EXCEPTION USING
+				ERRCODE = 'no_data_found',
+				MESSAGE = 'user not found';
+		END IF;
+		RETURN v_shown;
+	END IF;
+	SELECT s.last_seen_at INTO v_seen
+	FROM aido.sessions s
+	WHERE s.id = _aido_check_session.session_id AND s.user_id = _aido_check_session.user_id
+	  AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp();
+	IF NOT FOUND THEN
+		PERFORM _aido_session_invalid();
+	END IF;
+	/* a write at most every five minutes, not on every read */
+	IF v_seen < clock_timestamp() - interval '5 minutes' THEN
+		UPDATE aido.sessions s SET last_seen_at = clock_timestamp()
+		WHERE s.id = _aido_check_session.session_id AND s.user_id = _aido_check_session.user_id;
+	END IF;
+	RETURN _aido_check_session.user_id::text;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_session_invalid()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION USING
+		ERRCODE = 'invalid_authorization_specification',
+		MESSAGE = 'session is not valid',
+		DETAIL = 'the session is unknown, expired or signed out',
+		HINT = 'sign in again';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_text_field_errors(body jsonb, field text, required boolean,
+												   min_len integer, max_len integer)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	v_value jsonb := body -> field;
+	v_text text;
+BEGIN
+	IF v_value IS NULL OR jsonb_typeof(v_value) = 'null' THEN
+		IF required THEN
+			RETURN jsonb_build_array(_aido_error(field, 'required', field || ' is required'));
+		END IF;
+		RETURN '[]';
+	ELSIF jsonb_typeof(v_value) <> 'string' THEN
+		RETURN jsonb_build_array(_aido_error(field, 'wrong_type', field || ' must be a string'));
+	END IF;
+	v_text := v_value #>> '{}';
+	IF min_len > 0 AND _aido_trim(v_text) = '' THEN
+		RETURN jsonb_build_array(_aido_error(field, 'blank', field || ' must not be blank'));
+	ELSIF char_length(v_text) < min_len THEN
+		RETURN jsonb_build_array(_aido_error(field, 'too_short',
+			format('%s must be at least %s characters', field, min_len)));
+	ELSIF char_length(v_text) > max_len THEN
+		RETURN jsonb_build_array(_aido_error(field, 'too_long',
+			format('%s must be at most %s characters', field, max_len)));
+	END IF;
+	RETURN '[]';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_open_session(account jsonb, ttl_seconds integer, user_agent text)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_id uuid;
+	v_expires timestamptz;
+BEGIN
+	IF ttl_seconds IS NULL OR ttl_seconds NOT BETWEEN 60 AND 31536000 THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_parameter_value',
+			MESSAGE = 'ttl_seconds must be from 60 to 31536000';
+	END IF;
+	INSERT INTO aido.sessions AS s (user_id, expires_at, user_agent)
+	VALUES ((account ->> 'id')::uuid,
+			clock_timestamp() + make_interval(secs => ttl_seconds),
+			left(_aido_open_session.user_agent, 512))
+	RETURNING s.id, s.expires_at INTO v_id, v_expires;
+	RETURN jsonb_build_object(
+		'user', account,
+		'session_id', v_id,
+		'expires_at', v_expires,
+		'expires_epoch', floor(extract(epoch FROM v_expires))::bigint);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_signup(credentials jsonb, ttl_seconds integer DEFAULT 86400,
+									   user_agent text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_errors jsonb;
+	v_email text;
+	v_user record;
+BEGIN
+	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
+		PERFORM _aido_raise_invalid('signup is invalid', _aido_not_object_error('body'));
+	END IF;
+	v_errors := _aido_text_field_errors(credentials, 'email', true, 1, 255)
+		|| _aido_text_field_errors(credentials, 'password', true, 8, 128)
+		|| _aido_text_field_errors(credentials, 'name', false, 0, 100);
+	v_email := lower(_aido_trim(credentials ->> 'email'));
+	IF NOT v_errors @> '[{"field": "email"}]'
+		AND v_email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:].]+$' THEN
+		v_errors := _aido_error('email', 'invalid_email',
+								'email must be an address like name@example.com') || v_errors;
+	END IF;
+	PERFORM _aido_raise_invalid('signup is invalid', v_errors);
+
+	/* a registered email costs no argon2id hash */
+	IF NOT EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email AND x.external_id IS NULL) THEN
+		BEGIN
+			INSERT INTO aido.users AS x (email, password_hash, name)
+			VALUES (v_email, aido_hash_password(credentials ->> 'password'),
+					credentials ->> 'name')
+			RETURNING x.id, x.email, x.name, x.created_at INTO v_user;
+		EXCEPTION WHEN unique_violation THEN
+			/* lost a race with a concurrent signup of the same email */
+			NULL;
+		END;
+	END IF;
+	IF v_user IS NULL THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'unique_violation',
+			MESSAGE = 'email is already registered',
+			HINT = 'sign in instead';
+	END IF;
+	RETURN _aido_open_session(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
+							  ttl_seconds, user_agent);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_login_throttle(email text, client_addr text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_window interval := current_setting('aido.login_failure_window')::interval;
+	v_max_email integer := current_setting('aido.login_max_failures')::integer;
+	v_max_addr integer := current_setting('aido.login_max_failures_per_address')::integer;
+	v_wait interval;
+BEGIN
+	SELECT max(f.window_start + v_window - clock_timestamp()) INTO v_wait
+	FROM aido.login_failures f
+	WHERE f.key = ANY (_aido_login_keys(email, client_addr))
+	  AND f.window_start > clock_timestamp() - v_window
+	  AND f.failures >= CASE WHEN f.key LIKE 'email:%' THEN nullif(v_max_email, 0)
+							 ELSE nullif(v_max_addr, 0) END;
+	IF v_wait IS NOT NULL THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'PT429',
+			MESSAGE = 'too many failed logins',
+			DETAIL = jsonb_build_object('retry_after',
+										greatest(1, ceil(extract(epoch FROM v_wait))::integer))::text,
+			HINT = 'wait before trying again, or reset the password';
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_login_failed(email text, client_addr text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_window interval := current_setting('aido.login_failure_window')::interval;
+BEGIN
+	INSERT INTO aido.login_failures AS f (key, failures, window_start)
+	SELECT k, 1, clock_timestamp() FROM unnest(_aido_login_keys(email, client_addr)) AS k
+	ON CONFLICT (key) DO UPDATE SET
+		failures = CASE WHEN f.window_start > clock_timestamp() - v_window
+						THEN f.failures + 1 ELSE 1 END,
+		window_start = CASE WHEN f.window_start > clock_timestamp() - v_window
+							THEN f.window_start ELSE clock_timestamp() END;
+	/* now and then, forget windows long gone */
+	IF random() < 0.01 THEN
+		DELETE FROM aido.login_failures f WHERE f.window_start < clock_timestamp() - v_window;
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_login_attempt(credentials jsonb, ttl_seconds integer,
+											   user_agent text, client_addr text)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_email text;
+	v_password text;
+	v_user record;
+	v_ok boolean := false;
+BEGIN
+	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
+		PERFORM _aido_raise_invalid('login is invalid', _aido_not_object_error('body'));
+	END IF;
+	PERFORM _aido_raise_invalid('login is invalid',
+		_aido_text_field_errors(credentials, 'email', true, 0, 100000)
+		|| _aido_text_field_errors(credentials, 'password', true, 0, 100000));
+	v_email := lower(_aido_trim(credentials ->> 'email'));
+	v_password := credentials ->> 'password';
+
+	/* loads the C library, whose GUCs the throttle reads */
+	PERFORM aido_password_needs_rehash('');
+	PERFORM _aido_login_throttle(v_email, client_addr);
+
+	IF v_password <> '' AND octet_length(v_password) <= 1024 THEN
+		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO v_user
+		FROM aido.users x
+		WHERE x.email = v_email AND x.external_id IS NULL;
+		IF FOUND AND v_user.password_hash IS NOT NULL THEN
+			v_ok := aido_verify_password(v_password, v_user.password_hash);
+		ELSE
+			/* the same argon2id work as a verify, so timing says nothing */
+			PERFORM aido_hash_password(v_password);
+		END IF;
+	END IF;
+	IF NOT v_ok THEN
+		PERFORM _aido_login_failed(v_email, client_addr);
+		RETURN NULL;
+	END IF;
+
+	DELETE FROM aido.login_failures f WHERE f.key = (_aido_login_keys(v_email, NULL))[1];
+	IF aido_password_needs_rehash(v_user.password_hash) THEN
+		UPDATE aido.users x SET password_hash = aido_hash_password(v_password) WHERE x.id = v_user.id;
+	END IF;
+	RETURN _aido_open_session(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
+							  ttl_seconds, user_agent);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_external_user(external_id text, email text DEFAULT NULL,
+											  name text DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	v_id uuid;
+	v_email text := lower(_aido_trim(aido_external_user.email));
+BEGIN
+	IF aido_external_user.external_id IS NULL
+		OR char_length(aido_external_user.external_id) NOT BETWEEN 1 AND 255 THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'invalid_authorization_specification',
+			MESSAGE = 'external identity is not valid',
+			DETAIL = 'sub must be 1 to 255 characters';
+	END IF;
+	SELECT x.id INTO v_id FROM aido.users x WHERE x.external_id = aido_external_user.external_id;
+	IF FOUND THEN
+		RETURN v_id;
+	END IF;
+	/* keep what the provider says only where it fits our rules */
+	IF char_length(v_email) NOT BETWEEN 3 AND 255 OR position('@' in v_email) < 2 THEN
+		v_email := NULL;
+	END IF;
+	INSERT INTO aido.users AS x (external_id, email, name)
+	VALUES (aido_external_user.external_id, v_email,
+			left(nullif(_aido_trim(aido_external_user.name), ''), 100))
+	ON CONFLICT ON CONSTRAINT users_external_id_key DO NOTHING
+	RETURNING x.id INTO v_id;
+	IF v_id IS NULL THEN
+		SELECT x.id INTO v_id FROM aido.users x WHERE x.external_id = aido_external_user.external_id;
+	END IF;
+	RETURN v_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_logout(user_id uuid, session_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+BEGIN
+	UPDATE aido.sessions s SET revoked_at = clock_timestamp()
+	WHERE s.id = aido_logout.session_id AND s.user_id = aido_logout.user_id
+	  AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp();
+	IF NOT FOUND THEN
+		PERFORM _aido_session_invalid();
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_session_user(user_id uuid, session_id uuid)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_user record;
+	v_shown text;
+BEGIN
+	v_shown := _aido_check_session(aido_session_user.user_id, aido_session_user.session_id);
+	SELECT x.id, x.email, x.name, x.created_at INTO v_user
+	FROM aido.users x WHERE x.id = aido_session_user.user_id;
+	RETURN jsonb_set(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
+					 '{id}', to_jsonb(v_shown));
+END
+$$;
+
+/* the privileges of routines made above, as in 80_privileges.sql */
+DO $grants$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN
+		SELECT p.oid::regprocedure
+		FROM pg_catalog.pg_proc p
+		JOIN pg_catalog.pg_depend d
+		  ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+		 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+		JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'aido'
+	LOOP
+		EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', f);
+		EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO aido_admin', f);
+	END LOOP;
+END
+$grants$;
