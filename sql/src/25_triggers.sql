@@ -52,22 +52,15 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	errors jsonb;
-	now_ts timestamptz := clock_timestamp();
-	next_due timestamptz;
-	step interval;
+	v_now timestamptz := clock_timestamp();
+	v_next_due timestamptz;
+	v_step interval;
 BEGIN
-	errors := @extschema@.aido_validate_task(
-		to_jsonb(NEW) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
-							  'completed_at', 'next_occurrence_id'],
-		false);
-	IF errors <> '[]'::jsonb THEN
-		RAISE EXCEPTION USING
-			ERRCODE = 'check_violation',
-			MESSAGE = 'task is invalid',
-			DETAIL = errors::text,
-			HINT = 'each element names a field, a code and what to change';
-	END IF;
+	PERFORM @extschema@._aido_raise_invalid('task is invalid',
+		@extschema@.aido_validate_task(
+			to_jsonb(NEW) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
+								  'completed_at', 'next_occurrence_id'],
+			false));
 
 	NEW.title := @extschema@._aido_trim(NEW.title);
 	IF TG_OP = 'INSERT' OR NEW.tags IS DISTINCT FROM OLD.tags THEN
@@ -76,7 +69,7 @@ BEGIN
 
 	IF TG_OP = 'UPDATE' THEN
 		NEW.created_at := OLD.created_at;
-		NEW.updated_at := now_ts;
+		NEW.updated_at := v_now;
 		IF NEW.completed AND OLD.completed THEN
 			NEW.completed_at := OLD.completed_at;
 		END IF;
@@ -87,22 +80,22 @@ BEGIN
 	IF NOT NEW.completed THEN
 		NEW.completed_at := NULL;
 	ELSIF TG_OP = 'INSERT' OR NOT OLD.completed THEN
-		NEW.completed_at := now_ts;
+		NEW.completed_at := v_now;
 
 		IF NEW.recurring AND NEW.next_occurrence_id IS NULL THEN
-			step := CASE NEW.recurring_pattern
+			v_step := CASE NEW.recurring_pattern
 				WHEN 'daily' THEN interval '1 day'
 				WHEN 'weekly' THEN interval '7 days'
 				WHEN 'monthly' THEN interval '1 month'
 			END;
 			/* advance in UTC, so the session's time zone cannot shift it */
-			next_due := ((coalesce(NEW.due_date, now_ts) AT TIME ZONE 'UTC') + step)
+			v_next_due := ((coalesce(NEW.due_date, v_now) AT TIME ZONE 'UTC') + v_step)
 				AT TIME ZONE 'UTC';
 			INSERT INTO aido.tasks (user_id, title, description, completed,
 									priority, tags, due_date, recurring,
 									recurring_pattern)
 			VALUES (NEW.user_id, NEW.title, NEW.description, false,
-					NEW.priority, NEW.tags, next_due, true,
+					NEW.priority, NEW.tags, v_next_due, true,
 					NEW.recurring_pattern)
 			RETURNING id INTO NEW.next_occurrence_id;
 		END IF;

@@ -1,6 +1,23 @@
 /*
  * Tasks.  A task's JSON is its row: the columns are the fields of API.md.
  */
+
+/*
+ * The fields a client writes, each with the value it takes when a create or
+ * a PUT leaves it out: the one place the API's defaults are written.  The
+ * table's column defaults (20_schema_objects.sql) agree, for a DBA's INSERT;
+ * test/sql/071_task_defaults.sql holds them to it.  A field whose default is
+ * not null cannot be null: the validator refuses that.  A NULL task counts
+ * as an empty one, so that the guard names what is missing.
+ */
+CREATE OR REPLACE FUNCTION _aido_task_defaults()
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT '{"title": null, "description": null, "completed": false, "priority": "medium",
+			 "tags": [], "due_date": null, "recurring": false, "recurring_pattern": null}'::jsonb
+$$;
+
 CREATE OR REPLACE FUNCTION aido_task_create(user_id uuid, task jsonb, session_id uuid DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -9,24 +26,18 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	t record;
+	v_shown text;
+	v_task record;
 BEGIN
-	shown := _aido_check_session($1, $3);
-	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task($2, false));
+	v_shown := _aido_check_session(aido_task_create.user_id, aido_task_create.session_id);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(task, false));
 	INSERT INTO aido.tasks AS x (user_id, title, description, completed, priority,
 								 tags, due_date, recurring, recurring_pattern)
-	VALUES ($1,
-			$2 ->> 'title',
-			$2 ->> 'description',
-			coalesce(($2 ->> 'completed')::boolean, false),
-			coalesce($2 ->> 'priority', 'medium'),
-			coalesce(ARRAY(SELECT jsonb_array_elements_text($2 -> 'tags')), '{}'),
-			($2 ->> 'due_date')::timestamptz,
-			coalesce(($2 ->> 'recurring')::boolean, false),
-			$2 ->> 'recurring_pattern')
-	RETURNING x.* INTO t;
-	RETURN _aido_as_user(to_jsonb(t), shown);
+	SELECT aido_task_create.user_id, r.title, r.description, r.completed, r.priority,
+		   r.tags, r.due_date, r.recurring, r.recurring_pattern
+	FROM jsonb_populate_record(NULL::aido.tasks, _aido_task_defaults() || coalesce(task, '{}')) AS r
+	RETURNING x.* INTO v_task;
+	RETURN _aido_as_user(to_jsonb(v_task), v_shown);
 END
 $$;
 
@@ -38,22 +49,50 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	j jsonb;
+	v_shown text;
+	v_task jsonb;
 BEGIN
-	shown := _aido_check_session($1, $3);
-	SELECT to_jsonb(x) INTO j FROM aido.tasks x WHERE x.id = $2 AND x.user_id = $1;
-	IF j IS NULL THEN
+	v_shown := _aido_check_session(aido_task_get.user_id, aido_task_get.session_id);
+	SELECT to_jsonb(x) INTO v_task
+	FROM aido.tasks x WHERE x.id = aido_task_get.task_id AND x.user_id = aido_task_get.user_id;
+	IF v_task IS NULL THEN
 		PERFORM _aido_not_found('task');
 	END IF;
-	RETURN _aido_as_user(j, shown);
+	RETURN _aido_as_user(v_task, v_shown);
 END
 $$;
 
 /*
- * PATCH: only the fields present change.  Turning recurring off clears the
- * pattern with it; anything else inconsistent is left for the guard to name.
+ * A task's editable fields set from fields, the others kept, for PATCH and
+ * PUT.  Turning recurring off without naming a pattern clears the pattern
+ * with it; anything else inconsistent is left for the guard to name.
  */
+CREATE OR REPLACE FUNCTION _aido_task_write(user_id uuid, task_id uuid, fields jsonb, shown text)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_fields jsonb := fields;
+	v_task record;
+BEGIN
+	IF v_fields @> '{"recurring": false}' AND NOT v_fields ? 'recurring_pattern' THEN
+		v_fields := v_fields || '{"recurring_pattern": null}';
+	END IF;
+	UPDATE aido.tasks AS x
+	SET (title, description, completed, priority, tags, due_date, recurring, recurring_pattern) =
+		(SELECT r.title, r.description, r.completed, r.priority, r.tags, r.due_date,
+				r.recurring, r.recurring_pattern
+		 FROM jsonb_populate_record(x, v_fields) AS r)
+	WHERE x.id = _aido_task_write.task_id AND x.user_id = _aido_task_write.user_id
+	RETURNING x.* INTO v_task;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN _aido_as_user(to_jsonb(v_task), shown);
+END
+$$;
+
+/* PATCH: only the fields present change. */
 CREATE OR REPLACE FUNCTION aido_task_update(user_id uuid, task_id uuid, patch jsonb,
 											session_id uuid DEFAULT NULL)
 RETURNS jsonb
@@ -63,35 +102,14 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	p jsonb := $3;
-	t record;
+	v_shown text;
 BEGIN
-	shown := _aido_check_session($1, $4);
-	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(p, true));
-	IF p = '{}'::jsonb THEN
-		RETURN aido_task_get($1, $2);
+	v_shown := _aido_check_session(aido_task_update.user_id, aido_task_update.session_id);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(patch, true));
+	IF patch = '{}'::jsonb THEN
+		RETURN aido_task_get(aido_task_update.user_id, aido_task_update.task_id);
 	END IF;
-	UPDATE aido.tasks AS x SET
-		title = CASE WHEN p ? 'title' THEN p ->> 'title' ELSE x.title END,
-		description = CASE WHEN p ? 'description' THEN p ->> 'description' ELSE x.description END,
-		completed = CASE WHEN p ? 'completed' THEN (p ->> 'completed')::boolean ELSE x.completed END,
-		priority = CASE WHEN p ? 'priority' THEN p ->> 'priority' ELSE x.priority END,
-		tags = CASE WHEN p ? 'tags'
-					THEN ARRAY(SELECT jsonb_array_elements_text(p -> 'tags'))
-					ELSE x.tags END,
-		due_date = CASE WHEN p ? 'due_date' THEN (p ->> 'due_date')::timestamptz ELSE x.due_date END,
-		recurring = CASE WHEN p ? 'recurring' THEN (p ->> 'recurring')::boolean ELSE x.recurring END,
-		recurring_pattern = CASE
-			WHEN p ? 'recurring_pattern' THEN p ->> 'recurring_pattern'
-			WHEN p ? 'recurring' AND NOT (p ->> 'recurring')::boolean THEN NULL
-			ELSE x.recurring_pattern END
-	WHERE x.id = $2 AND x.user_id = $1
-	RETURNING x.* INTO t;
-	IF NOT FOUND THEN
-		PERFORM _aido_not_found('task');
-	END IF;
-	RETURN _aido_as_user(to_jsonb(t), shown);
+	RETURN _aido_task_write(aido_task_update.user_id, aido_task_update.task_id, patch, v_shown);
 END
 $$;
 
@@ -105,27 +123,12 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	p jsonb := $3;
-	t record;
+	v_shown text;
 BEGIN
-	shown := _aido_check_session($1, $4);
-	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(p, false));
-	UPDATE aido.tasks AS x SET
-		title = p ->> 'title',
-		description = p ->> 'description',
-		completed = coalesce((p ->> 'completed')::boolean, false),
-		priority = coalesce(p ->> 'priority', 'medium'),
-		tags = coalesce(ARRAY(SELECT jsonb_array_elements_text(p -> 'tags')), '{}'),
-		due_date = (p ->> 'due_date')::timestamptz,
-		recurring = coalesce((p ->> 'recurring')::boolean, false),
-		recurring_pattern = p ->> 'recurring_pattern'
-	WHERE x.id = $2 AND x.user_id = $1
-	RETURNING x.* INTO t;
-	IF NOT FOUND THEN
-		PERFORM _aido_not_found('task');
-	END IF;
-	RETURN _aido_as_user(to_jsonb(t), shown);
+	v_shown := _aido_check_session(aido_task_replace.user_id, aido_task_replace.session_id);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(task, false));
+	RETURN _aido_task_write(aido_task_replace.user_id, aido_task_replace.task_id,
+							_aido_task_defaults() || coalesce(task, '{}'), v_shown);
 END
 $$;
 
@@ -137,17 +140,17 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	t record;
+	v_shown text;
+	v_task record;
 BEGIN
-	shown := _aido_check_session($1, $3);
+	v_shown := _aido_check_session(aido_task_toggle.user_id, aido_task_toggle.session_id);
 	UPDATE aido.tasks AS x SET completed = NOT x.completed
-	WHERE x.id = $2 AND x.user_id = $1
-	RETURNING x.* INTO t;
+	WHERE x.id = aido_task_toggle.task_id AND x.user_id = aido_task_toggle.user_id
+	RETURNING x.* INTO v_task;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('task');
 	END IF;
-	RETURN _aido_as_user(to_jsonb(t), shown);
+	RETURN _aido_as_user(to_jsonb(v_task), v_shown);
 END
 $$;
 
@@ -157,14 +160,12 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
-DECLARE
-	shown text;
 BEGIN
-	shown := _aido_check_session($1, $3);
-	DELETE FROM aido.tasks x WHERE x.id = $2 AND x.user_id = $1;
+	PERFORM _aido_check_session(aido_task_delete.user_id, aido_task_delete.session_id);
+	DELETE FROM aido.tasks x
+	WHERE x.id = aido_task_delete.task_id AND x.user_id = aido_task_delete.user_id;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('task');
 	END IF;
 END
 $$;
-

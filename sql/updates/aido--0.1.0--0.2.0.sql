@@ -14,6 +14,64 @@
 DROP FUNCTION IF EXISTS _aido_check_session(uuid, uuid);
 DROP FUNCTION IF EXISTS _aido_open_session(jsonb, integer, text);
 
+CREATE OR REPLACE FUNCTION _aido_tasks_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_now timestamptz := clock_timestamp();
+	v_next_due timestamptz;
+	v_step interval;
+BEGIN
+	PERFORM @extschema@._aido_raise_invalid('task is invalid',
+		@extschema@.aido_validate_task(
+			to_jsonb(NEW) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
+								  'completed_at', 'next_occurrence_id'],
+			false));
+
+	NEW.title := @extschema@._aido_trim(NEW.title);
+	IF TG_OP = 'INSERT' OR NEW.tags IS DISTINCT FROM OLD.tags THEN
+		NEW.tags := @extschema@._aido_normalize_tags(NEW.tags);
+	END IF;
+
+	IF TG_OP = 'UPDATE' THEN
+		NEW.created_at := OLD.created_at;
+		NEW.updated_at := v_now;
+		IF NEW.completed AND OLD.completed THEN
+			NEW.completed_at := OLD.completed_at;
+		END IF;
+	ELSE
+		NEW.updated_at := NEW.created_at;
+	END IF;
+
+	IF NOT NEW.completed THEN
+		NEW.completed_at := NULL;
+	ELSIF TG_OP = 'INSERT' OR NOT OLD.completed THEN
+		NEW.completed_at := v_now;
+
+		IF NEW.recurring AND NEW.next_occurrence_id IS NULL THEN
+			v_step := CASE NEW.recurring_pattern
+				WHEN 'daily' THEN interval '1 day'
+				WHEN 'weekly' THEN interval '7 days'
+				WHEN 'monthly' THEN interval '1 month'
+			END;
+			/* advance in UTC, so the session's time zone cannot shift it */
+			v_next_due := ((coalesce(NEW.due_date, v_now) AT TIME ZONE 'UTC') + v_step)
+				AT TIME ZONE 'UTC';
+			INSERT INTO aido.tasks (user_id, title, description, completed,
+									priority, tags, due_date, recurring,
+									recurring_pattern)
+			VALUES (NEW.user_id, NEW.title, NEW.description, false,
+					NEW.priority, NEW.tags, v_next_due, true,
+					NEW.recurring_pattern)
+			RETURNING id INTO NEW.next_occurrence_id;
+		END IF;
+	END IF;
+	RETURN NEW;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION _aido_check_session(user_id uuid, session_id uuid)
 RETURNS text
 LANGUAGE plpgsql
@@ -338,6 +396,159 @@ BEGIN
 	FROM aido.users x WHERE x.id = aido_session_user.user_id;
 	RETURN jsonb_set(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
 					 '{id}', to_jsonb(v_shown));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_task_defaults()
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT '{"title": null, "description": null, "completed": false, "priority": "medium",
+			 "tags": [], "due_date": null, "recurring": false, "recurring_pattern": null}'::jsonb
+$$;
+
+CREATE OR REPLACE FUNCTION aido_task_create(user_id uuid, task jsonb, session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+	v_task record;
+BEGIN
+	v_shown := _aido_check_session(aido_task_create.user_id, aido_task_create.session_id);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(task, false));
+	INSERT INTO aido.tasks AS x (user_id, title, description, completed, priority,
+								 tags, due_date, recurring, recurring_pattern)
+	SELECT aido_task_create.user_id, r.title, r.description, r.completed, r.priority,
+		   r.tags, r.due_date, r.recurring, r.recurring_pattern
+	FROM jsonb_populate_record(NULL::aido.tasks, _aido_task_defaults() || coalesce(task, '{}')) AS r
+	RETURNING x.* INTO v_task;
+	RETURN _aido_as_user(to_jsonb(v_task), v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_task_get(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+	v_task jsonb;
+BEGIN
+	v_shown := _aido_check_session(aido_task_get.user_id, aido_task_get.session_id);
+	SELECT to_jsonb(x) INTO v_task
+	FROM aido.tasks x WHERE x.id = aido_task_get.task_id AND x.user_id = aido_task_get.user_id;
+	IF v_task IS NULL THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN _aido_as_user(v_task, v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_task_write(user_id uuid, task_id uuid, fields jsonb, shown text)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_fields jsonb := fields;
+	v_task record;
+BEGIN
+	IF v_fields @> '{"recurring": false}' AND NOT v_fields ? 'recurring_pattern' THEN
+		v_fields := v_fields || '{"recurring_pattern": null}';
+	END IF;
+	UPDATE aido.tasks AS x
+	SET (title, description, completed, priority, tags, due_date, recurring, recurring_pattern) =
+		(SELECT r.title, r.description, r.completed, r.priority, r.tags, r.due_date,
+				r.recurring, r.recurring_pattern
+		 FROM jsonb_populate_record(x, v_fields) AS r)
+	WHERE x.id = _aido_task_write.task_id AND x.user_id = _aido_task_write.user_id
+	RETURNING x.* INTO v_task;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN _aido_as_user(to_jsonb(v_task), shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_task_update(user_id uuid, task_id uuid, patch jsonb,
+											session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+BEGIN
+	v_shown := _aido_check_session(aido_task_update.user_id, aido_task_update.session_id);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(patch, true));
+	IF patch = '{}'::jsonb THEN
+		RETURN aido_task_get(aido_task_update.user_id, aido_task_update.task_id);
+	END IF;
+	RETURN _aido_task_write(aido_task_update.user_id, aido_task_update.task_id, patch, v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_task_replace(user_id uuid, task_id uuid, task jsonb,
+											 session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+BEGIN
+	v_shown := _aido_check_session(aido_task_replace.user_id, aido_task_replace.session_id);
+	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(task, false));
+	RETURN _aido_task_write(aido_task_replace.user_id, aido_task_replace.task_id,
+							_aido_task_defaults() || coalesce(task, '{}'), v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_task_toggle(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+	v_task record;
+BEGIN
+	v_shown := _aido_check_session(aido_task_toggle.user_id, aido_task_toggle.session_id);
+	UPDATE aido.tasks AS x SET completed = NOT x.completed
+	WHERE x.id = aido_task_toggle.task_id AND x.user_id = aido_task_toggle.user_id
+	RETURNING x.* INTO v_task;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
+	RETURN _aido_as_user(to_jsonb(v_task), v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_task_delete(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+BEGIN
+	PERFORM _aido_check_session(aido_task_delete.user_id, aido_task_delete.session_id);
+	DELETE FROM aido.tasks x
+	WHERE x.id = aido_task_delete.task_id AND x.user_id = aido_task_delete.user_id;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('task');
+	END IF;
 END
 $$;
 
