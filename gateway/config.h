@@ -1,7 +1,9 @@
 /*
- * config.h: the variables of API.md §4, the DATABASE_URL normalisation,
- * redaction and the .env parser.  Pure: no Kore, so the unit tests link it
- * directly (it needs libpq only to check the final URL).
+ * config.h: the variables of API.md §4 (config.c), DATABASE_URL as
+ * handed to libpq (dburl.c), passwords kept out of messages (redact.c),
+ * the .env file (dotenv.c) and the file reader (file.c).  Pure: no Kore,
+ * so the unit tests and gateway/aido-env link them directly (dburl.c
+ * needs libpq to read the URL).
  */
 
 #ifndef GW_CONFIG_H
@@ -15,7 +17,6 @@ struct gw_dburl {
 	char		*url;		/* the URI the gateway uses */
 	char		*redacted;	/* the same, for logs */
 	char		*password;	/* to scrub libpq messages */
-	int		 local;		/* every host is local */
 };
 
 struct gw_config {
@@ -44,19 +45,30 @@ typedef const char	*(*gw_config_getenv)(const char *, void *);
 typedef int		 (*gw_config_setenv)(const char *, const char *,
 			    void *);
 
+/* config.c */
 int	gw_config_load(struct gw_config *, gw_config_getenv, void *,
 	    char *, size_t);
 void	gw_config_free(struct gw_config *);
+int	gw_config_origin(const struct gw_config *, const char *);
+void	gw_config_error(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 
+/* dburl.c */
 int	gw_config_dburl(const char *, int, struct gw_dburl *, char *,
 	    size_t);
 void	gw_config_dburl_free(struct gw_dburl *);
+
+/* redact.c */
 char	*gw_config_redact(const char *);
 void	gw_config_scrub(char *, const char *);
+void	gw_config_scrub_url(char *, const char *);
 
+/* dotenv.c */
 int	gw_config_dotenv(const char *, size_t, gw_config_setenv, void *,
 	    char *, size_t);
+int	gw_config_dotenv_load(const char *, char *, size_t);
 
-int	gw_config_origin(const struct gw_config *, const char *);
+/* file.c */
+char	*gw_file_read(const char *, size_t, size_t *);
 
 #endif

@@ -130,6 +130,7 @@ extern char		*gw_openapi;
 extern size_t		 gw_openapi_len;
 
 void	kore_parent_configure(int, char **);
+int	gw_module_dir(char *, size_t);
 
 /* gateway.c (worker) */
 int	gw_worker_init(int);
@@ -140,8 +141,7 @@ int	gw_http_request(struct http_request *);
 /* http.c */
 void	gw_http_connect(struct connection *);
 void	gw_http_send(struct http_request *, int, const void *, size_t);
-void	gw_http_send_static(struct http_request *, int, const void *,
-	    size_t);
+void	gw_http_send_static(struct http_request *, int, void *, size_t);
 void	gw_http_json(struct http_request *, int, const char *, size_t);
 void	gw_http_error(struct http_request *, int, const char *,
 	    const char *);

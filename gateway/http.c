@@ -189,12 +189,12 @@ http_has_header(const u_int8_t *buf, size_t len, const char *name)
  * routes_static.c): sent from where it is, not copied.
  */
 void
-gw_http_send_static(struct http_request *req, int status, const void *body,
+gw_http_send_static(struct http_request *req, int status, void *body,
     size_t len)
 {
 	http_cors(req);
 	http_log(req, status);
-	http_response_stream(req, status, (void *)body, len, NULL, NULL);
+	http_response_stream(req, status, body, len, NULL, NULL);
 	http_rehook(req->owner);
 }
 

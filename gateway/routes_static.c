@@ -15,18 +15,10 @@
  * short max-age.
  */
 
-#define _GNU_SOURCE		/* dladdr */
-
-#include <sys/stat.h>
-
-#include <dlfcn.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gateway.h"
 
@@ -92,7 +84,6 @@ static const char	*static_why[STATIC_GROUPS] = {
 	    "aido repository, then restart the gateway",
 };
 
-static char	*static_read(const char *, size_t *);
 static void	 static_etag(struct static_file *);
 
 /*
@@ -103,21 +94,16 @@ static void	 static_etag(struct static_file *);
 void
 gw_static_load(void)
 {
-	Dl_info			 info;
 	struct static_file	*f;
 	char			 buf[PATH_MAX], root[PATH_MAX];
 	char			 dirs[2][PATH_MAX], path[PATH_MAX];
 	char			 why[PATH_MAX + 160];
 
-	if (dladdr((void *)gw_static_load, &info) == 0 ||
-	    info.dli_fname == NULL ||
-	    realpath(info.dli_fname, buf) == NULL) {
-		(void)kore_strlcpy(buf, "./gateway/aido-gateway.so",
-		    sizeof(buf));
-	}
+	if (gw_module_dir(buf, sizeof(buf)) == -1)
+		(void)kore_strlcpy(buf, "./gateway", sizeof(buf));
 
-	/* buf is <root>/gateway/aido-gateway.so. */
-	(void)kore_strlcpy(root, dirname(dirname(buf)), sizeof(root));
+	/* buf is <root>/gateway. */
+	(void)kore_strlcpy(root, dirname(buf), sizeof(root));
 	if (snprintf(dirs[STATIC_IN_WEB], sizeof(dirs[0]), "%s/web",
 	    root) >= (int)sizeof(dirs[0]) ||
 	    snprintf(dirs[STATIC_IN_SWAGGER], sizeof(dirs[0]),
@@ -127,7 +113,8 @@ gw_static_load(void)
 	for (f = static_files; f->path != NULL; f++) {
 		if (snprintf(path, sizeof(path), "%s/%s", dirs[f->in],
 		    f->name) < (int)sizeof(path) &&
-		    (f->data = static_read(path, &f->len)) != NULL) {
+		    (f->data = gw_file_read(path, STATIC_FILE_MAX,
+		    &f->len)) != NULL) {
 			static_etag(f);
 			continue;
 		}
@@ -187,53 +174,6 @@ route_static_get(struct http_request *req, struct gw_ctx *ctx)
 	gw_http_send_static(req, 200, f->data, f->len);
 
 	return (KORE_RESULT_OK);
-}
-
-static char *
-static_read(const char *path, size_t *len)
-{
-	struct stat	 st;
-	char		*buf;
-	ssize_t		 n;
-	size_t		 off;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (NULL);
-
-	if (fstat(fd, &st) == -1) {
-		(void)close(fd);
-		return (NULL);
-	}
-
-	if (!S_ISREG(st.st_mode) || st.st_size > STATIC_FILE_MAX) {
-		(void)close(fd);
-		errno = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
-		return (NULL);
-	}
-
-	buf = kore_malloc(st.st_size + 1);
-	for (off = 0; off < (size_t)st.st_size; off += n) {
-		n = read(fd, buf + off, st.st_size - off);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0)
-			break;
-	}
-	(void)close(fd);
-
-	if (off != (size_t)st.st_size) {
-		kore_free(buf);
-		errno = EIO;
-		return (NULL);
-	}
-
-	buf[off] = '\0';
-	*len = off;
-
-	return (buf);
 }
 
 /*

@@ -14,15 +14,14 @@
 
 #define _GNU_SOURCE		/* dladdr */
 
-#include <sys/stat.h>
-
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,9 +45,6 @@ size_t			 gw_openapi_len;
 
 static void	startup_fail(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));
-static char	*startup_slurp(const char *, size_t *);
-static void	startup_dotenv(void);
-static int	startup_dotenv_set(const char *, const char *, void *);
 static const char *startup_getenv(const char *, void *);
 static void	startup_openapi(void);
 static void	startup_listen(void);
@@ -69,7 +65,8 @@ kore_parent_configure(int argc, char **argv)
 	(void)fflush(stdout);
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 
-	startup_dotenv();
+	if (gw_config_dotenv_load(".env", err, sizeof(err)) == -1)
+		startup_fail(STARTUP_CONFIG, "%s", err);
 	if (gw_config_load(&gw_cfg, startup_getenv, NULL, err,
 	    sizeof(err)) == -1)
 		startup_fail(STARTUP_CONFIG, "%s", err);
@@ -147,83 +144,29 @@ startup_asan_exit(void)
 }
 #endif
 
-static char *
-startup_slurp(const char *path, size_t *len)
-{
-	struct stat	 st;
-	char		*buf;
-	ssize_t		 n;
-	size_t		 off;
-	int		 fd;
-
-	errno = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (NULL);
-
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > STARTUP_FILE_MAX) {
-		if (errno == 0)
-			errno = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
-		(void)close(fd);
-		return (NULL);
-	}
-
-	buf = kore_malloc(st.st_size + 1);
-	for (off = 0; off < (size_t)st.st_size; off += n) {
-		n = read(fd, buf + off, st.st_size - off);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0)
-			break;
-	}
-	(void)close(fd);
-
-	buf[off] = '\0';
-	*len = off;
-
-	return (buf);
-}
-
-/*
- * .env in the working directory, if there is one: its variables are set
- * unless the environment has them already (the environment wins).
- */
-static void
-startup_dotenv(void)
-{
-	char	*text, err[256];
-	size_t	 len;
-
-	if ((text = startup_slurp(".env", &len)) == NULL) {
-		if (errno == ENOENT)
-			return;
-		startup_fail(STARTUP_CONFIG, "cannot read .env: %s", errno_s);
-	}
-
-	if (gw_config_dotenv(text, len, startup_dotenv_set, NULL, err,
-	    sizeof(err)) == -1) {
-		kore_free(text);
-		startup_fail(STARTUP_CONFIG, "%s", err);
-	}
-
-	kore_free(text);
-}
-
-static int
-startup_dotenv_set(const char *key, const char *value, void *arg)
-{
-	if (getenv(key) != NULL)
-		return (0);
-
-	return (setenv(key, value, 0) == -1 ? -1 : 0);
-}
-
+/* gw_config_load's view of the environment. */
 static const char *
 startup_getenv(const char *name, void *arg)
 {
 	return (getenv(name));
+}
+
+/*
+ * The directory of the gateway module (aido-gateway.so), into dir: the
+ * files it serves are found from there.  -1 when it cannot be told.
+ */
+int
+gw_module_dir(char *dir, size_t len)
+{
+	Dl_info		info;
+	char		path[PATH_MAX];
+
+	if (dladdr((void *)gw_module_dir, &info) == 0 ||
+	    info.dli_fname == NULL || realpath(info.dli_fname, path) == NULL ||
+	    kore_strlcpy(dir, dirname(path), len) >= len)
+		return (-1);
+
+	return (0);
 }
 
 /*
@@ -232,20 +175,17 @@ startup_getenv(const char *name, void *arg)
 static void
 startup_openapi(void)
 {
-	Dl_info		 info;
 	json_error_t	 jerr;
 	json_t		*json;
 	char		 dir[PATH_MAX], path[PATH_MAX];
 
-	if (dladdr((void *)kore_parent_configure, &info) == 0 ||
-	    info.dli_fname == NULL)
+	if (gw_module_dir(dir, sizeof(dir)) == -1 || snprintf(path,
+	    sizeof(path), "%s/openapi.json", dir) >= (int)sizeof(path))
 		startup_fail(STARTUP_CONFIG, "cannot locate the gateway "
 		    "module");
 
-	(void)kore_strlcpy(dir, info.dli_fname, sizeof(dir));
-	(void)snprintf(path, sizeof(path), "%s/openapi.json", dirname(dir));
-
-	if ((gw_openapi = startup_slurp(path, &gw_openapi_len)) == NULL)
+	if ((gw_openapi = gw_file_read(path, STARTUP_FILE_MAX,
+	    &gw_openapi_len)) == NULL)
 		startup_fail(STARTUP_CONFIG, "cannot read %s: %s", path,
 		    errno_s);
 

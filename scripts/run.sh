@@ -26,36 +26,19 @@ cd "$top"
 say() { printf 'aido: %s\n' "$*"; }
 die() { printf 'aido: %s\n' "$*" >&2; exit 1; }
 
-# The value of NAME in ./.env (last assignment wins), without quotes.
-dotenv_get() {
-	local name=$1 line val=
-	[ -f .env ] || return 1
-	local found=1
-	while IFS= read -r line || [ -n "$line" ]; do
-		line=${line%$'\r'}
-		if [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?$name[[:space:]]*=[[:space:]]*(.*)$ ]]; then
-			val=${BASH_REMATCH[2]}
-			if [[ $val =~ ^\"(.*)\"[[:space:]]*$ || $val =~ ^\'(.*)\'[[:space:]]*$ ]]; then
-				val=${BASH_REMATCH[1]}
-			else
-				val=${val%%[[:space:]]#*}
-				val=${val%"${val##*[![:space:]]}"}
-			fi
-			found=0
-		fi
-	done <.env
-	[ $found -eq 0 ] && printf '%s' "$val"
-	return $found
-}
+# What the gateway will see of a variable: the environment, else .env, read
+# by the gateway's own parser (gateway/aido-env, built from gateway/dotenv.c),
+# so that this script and the gateway never read .env differently.
+env_tool=gateway/aido-env
 
-# Set in the environment, or in .env (the gateway reads .env itself).
+# Set (and not empty); secrets are never printed.
 configured() {
-	[ -n "${!1:-}" ] || [ -n "$(dotenv_get "$1" || true)" ]
+	"$env_tool" -q "$1"
 }
 
 setting() {
-	local v=${!1:-}
-	[ -n "$v" ] || v=$(dotenv_get "$1" || true)
+	local v
+	v=$("$env_tool" "$1") || true
 	printf '%s' "${v:-$2}"
 }
 
@@ -121,6 +104,9 @@ elif [ $# -gt 0 ]; then
 fi
 
 [ -x gateway/start ] || die "gateway/start is missing: build the gateway first (make)"
+[ -x "$env_tool" ] || die "$env_tool is missing: build the gateway first (make)"
+# A .env the gateway could not read stops here, with the gateway's reason.
+"$env_tool" || exit 1
 
 api_host=$(setting API_HOST 127.0.0.1)
 api_port=$(setting API_PORT 8000)

@@ -144,6 +144,44 @@ for my $scheme (qw(postgres postgresql+psycopg postgresql+psycopg2
 	}
 }
 
+# scripts/run.sh reads the settings through gateway/aido-env, the gateway's
+# own .env parser: the values the gateway sees, the environment first.
+{
+	my $dir = File::Temp::tempdir('aidogw-env-XXXXXX', TMPDIR => 1,
+	    CLEANUP => 1);
+	my $tool = "$AidoGW::ROOT/gateway/aido-env";
+	my $run = sub {
+		my ($env, @args) = @_;
+		local %ENV = %ENV;
+		delete @ENV{qw(AIDO_T_HOST AIDO_T_TAB AIDO_T_SECRET)};
+		@ENV{keys %$env} = values %$env;
+		my $out = qx(cd '$dir' && '$tool' @args 2>&1);
+		return ($? >> 8, $out);
+	};
+	open(my $fh, '>', "$dir/.env") or die "$dir/.env: $!";
+	print $fh "AIDO_T_HOST='127.0.0.9' # single quotes\n",
+	    "AIDO_T_TAB=\"a\\tb # not a comment\"\n",
+	    "export AIDO_T_SECRET=s3cret-value # a comment\n";
+	close($fh);
+	is_deeply([ $run->({}, 'AIDO_T_HOST') ], [ 0, '127.0.0.9' ],
+	    'aido-env prints a single-quoted value of .env');
+	is_deeply([ $run->({}, 'AIDO_T_TAB') ], [ 0, "a\tb # not a comment" ],
+	    'aido-env reads double quotes with the escapes of the gateway');
+	is_deeply([ $run->({}, '-q', 'AIDO_T_SECRET') ], [ 0, '' ],
+	    'aido-env -q says a secret is set without printing it');
+	is_deeply([ $run->({ AIDO_T_HOST => '127.0.0.10' }, 'AIDO_T_HOST') ],
+	    [ 0, '127.0.0.10' ], 'aido-env: the environment wins over .env');
+	is(($run->({}, 'AIDO_T_UNSET'))[0], 1,
+	    'aido-env: an unset variable is status 1');
+	open($fh, '>>', "$dir/.env") or die "$dir/.env: $!";
+	print $fh "AIDO_T_BAD='open\n";
+	close($fh);
+	my ($status, $out) = $run->({}, 'AIDO_T_HOST');
+	is($status, 2, 'aido-env: a .env the gateway cannot read is status 2');
+	like($out, qr/^aido: \.env line 4 has an unterminated quote$/,
+	    '... with the reason the gateway gives');
+}
+
 # A running gateway: JWT_TTL, DB_POOL_SIZE, secrets kept out of its output,
 # and SIGTERM.
 {

@@ -1,10 +1,18 @@
 /*
- * gateway/config.c: DATABASE_URL normalisation and redaction, the .env
- * parser, and the checks of every variable of API.md §4.
+ * gateway/config.c, dburl.c, redact.c, dotenv.c, file.c: DATABASE_URL as
+ * handed to libpq and its redaction, the .env parser, the file reader,
+ * and the checks of every variable of API.md §4.
  */
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include "../../gateway/config.h"
 #include "tap.h"
@@ -71,19 +79,25 @@ norm(const char *in)
 	return (norm_buf);
 }
 
-static int
-local_of(const char *in)
+/* The value libpq takes for key from url (the last one given). */
+static char	libpq_buf[256];
+
+static const char *
+libpq_value(const char *url, const char *key)
 {
-	struct gw_dburl	db;
-	char		err[512];
-	int		local;
+	PQconninfoOption	*opts, *o;
 
-	if (gw_config_dburl(in, 10, &db, err, sizeof(err)) == -1)
-		return (-1);
-	local = db.local;
-	gw_config_dburl_free(&db);
+	libpq_buf[0] = '\0';
+	if ((opts = PQconninfoParse(url, NULL)) == NULL)
+		return ("(not parsed)");
+	for (o = opts; o->keyword != NULL; o++) {
+		if (!strcmp(o->keyword, key) && o->val != NULL)
+			(void)snprintf(libpq_buf, sizeof(libpq_buf), "%s",
+			    o->val);
+	}
+	PQconninfoFree(opts);
 
-	return (local);
+	return (libpq_buf);
 }
 
 static void
@@ -94,76 +108,89 @@ test_dburl(void)
 
 	is_str(norm("postgresql://u:p@localhost:5432/aido"),
 	    "postgresql://u:p@localhost:5432/aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "a local URL gets connect_timeout and application_name only");
 	is_str(norm("postgres://u:p@localhost/aido"),
 	    "postgresql://u:p@localhost/aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "postgres:// becomes postgresql://");
 	is_str(norm("postgresql+psycopg://u:p@127.0.0.1/aido"),
 	    "postgresql://u:p@127.0.0.1/aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "postgresql+psycopg:// becomes postgresql://");
 	is_str(norm("postgresql+psycopg2://u:p@[::1]:5433/aido"),
 	    "postgresql://u:p@[::1]:5433/aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "postgresql+psycopg2:// becomes postgresql://, ::1 is local");
 	is_str(norm("POSTGRESQL+ASYNCPG://u:p@db.example.com/aido?ssl=require"),
 	    "postgresql://u:p@db.example.com/aido?sslmode=require"
-	    "&connect_timeout=10&application_name=aido-gateway",
+	    "&connect_timeout=10&fallback_application_name=aido-gateway",
 	    "postgresql+asyncpg:// becomes postgresql://, its ssl= sslmode=");
 	is_str(norm("postgresql://u:p@ep-cool-1.neon.tech/neondb"),
 	    "postgresql://u:p@ep-cool-1.neon.tech/neondb?sslmode=require"
-	    "&connect_timeout=10&application_name=aido-gateway",
+	    "&connect_timeout=10&fallback_application_name=aido-gateway",
 	    "a remote host without sslmode gets sslmode=require");
 	is_str(norm("postgresql://u:p@db.example.com/aido?sslmode=disable"),
 	    "postgresql://u:p@db.example.com/aido?sslmode=disable"
-	    "&connect_timeout=10&application_name=aido-gateway",
+	    "&connect_timeout=10&fallback_application_name=aido-gateway",
 	    "an explicit sslmode is kept");
 	is_str(norm("postgresql://u:p@db.example.com/aido?sslmode=verify-full"
 	    "&application_name=mine&connect_timeout=99"),
 	    "postgresql://u:p@db.example.com/aido?sslmode=verify-full"
-	    "&application_name=mine&connect_timeout=10",
+	    "&application_name=mine&connect_timeout=99&connect_timeout=10"
+	    "&fallback_application_name=aido-gateway",
 	    "application_name is kept, connect_timeout is DB_CONNECT_TIMEOUT");
+	is_str(libpq_value(norm_buf, "connect_timeout"), "10",
+	    "libpq takes DB_CONNECT_TIMEOUT, appended last");
+	is_str(libpq_value(norm_buf, "application_name"), "mine",
+	    "and the URL's own application_name");
+	is_str(norm("postgresql://u:p@db.example.com/aido?ssl=true"),
+	    "postgresql://u:p@db.example.com/aido?sslmode=require"
+	    "&connect_timeout=10&fallback_application_name=aido-gateway",
+	    "ssl=true is sslmode=require");
+	is_str(norm("postgresql://u:p@db.example.com/aido?"),
+	    "postgresql://u:p@db.example.com/aido?sslmode=require"
+	    "&connect_timeout=10&fallback_application_name=aido-gateway",
+	    "an empty query takes the options without a stray &");
 	is_str(norm("postgresql://u:p@10.1.2.3:5432/aido"),
 	    "postgresql://u:p@10.1.2.3:5432/aido?sslmode=require"
-	    "&connect_timeout=10&application_name=aido-gateway",
+	    "&connect_timeout=10&fallback_application_name=aido-gateway",
 	    "a private but not local address is remote");
 	is_str(norm("postgresql://u:p@127.0.0.2/aido"),
 	    "postgresql://u:p@127.0.0.2/aido?connect_timeout=10"
-	    "&application_name=aido-gateway", "127.0.0.0/8 is local");
+	    "&fallback_application_name=aido-gateway", "127.0.0.0/8 is local");
 	is_str(norm("postgresql:///aido"),
 	    "postgresql:///aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "no host at all (the default socket) is local");
 	is_str(norm("postgresql://u:p@%2Fvar%2Frun%2Fpostgresql/aido"),
 	    "postgresql://u:p@%2Fvar%2Frun%2Fpostgresql/aido"
-	    "?connect_timeout=10&application_name=aido-gateway",
+	    "?connect_timeout=10&fallback_application_name=aido-gateway",
 	    "a %%-encoded socket directory is local");
 	is_str(norm("postgresql://u:p@/aido?host=/tmp&port=5433"),
 	    "postgresql://u:p@/aido?host=/tmp&port=5433&connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "a socket directory in host= is local");
 	is_str(norm("postgresql://u:p@localhost/aido?host=db.example.com"),
 	    "postgresql://u:p@localhost/aido?host=db.example.com"
 	    "&sslmode=require&connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "host= overrides the URI's host for locality");
 	is_str(norm("postgresql://u:p@localhost,db.example.com/aido"),
 	    "postgresql://u:p@localhost,db.example.com/aido?sslmode=require"
-	    "&connect_timeout=10&application_name=aido-gateway",
+	    "&connect_timeout=10&fallback_application_name=aido-gateway",
 	    "several hosts: local only when all are");
 	is_str(norm("postgresql://u:p@w@rd@localhost/aido"),
 	    "postgresql://u:p%40w%40rd@localhost/aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "a raw '@' in the password is re-encoded");
 	is_str(norm("postgresql://user%40corp:p%2Fq@localhost/aido"),
 	    "postgresql://user%40corp:p%2Fq@localhost/aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "encoded user and password stay encoded");
 	is_str(norm("  postgresql://u@localhost/aido\n"),
 	    "postgresql://u@localhost/aido?connect_timeout=10"
-	    "&application_name=aido-gateway",
+	    "&fallback_application_name=aido-gateway",
 	    "surrounding whitespace is ignored; no password is fine");
 
 	like(norm("not a url at all"), "ERR: DATABASE_URL is not a URL",
@@ -187,21 +214,36 @@ test_dburl(void)
 	    "the error of a bad password escape does not show it");
 	like(norm("postgresql://u:p@[::1/aido"), "ERR: DATABASE_URL",
 	    "an unclosed IPv6 bracket is refused");
+	unlike(norm("postgresql://u:hunter2@[::1/aido"), "hunter2",
+	    "libpq's error quoting the whole URL does not show the password");
+	like(norm_buf, "postgresql://u:", "(libpq's error is shown)");
+	unlike(norm("postgresql://h/aido?password=hunter2%zz"), "hunter2",
+	    "nor that of a bad password= escape");
+	like(norm("postgresql://u:p@localhost:65536/aido"),
+	    "ERR: DATABASE_URL is malformed", "a port beyond 65535 is refused");
+	like(norm("postgresql://u:p@h1:5432,h2:x/aido"),
+	    "ERR: DATABASE_URL is malformed", "so is a bad port in a list");
 
-	ok(local_of("postgresql://u:p@localhost/aido") == 1,
+	unlike(norm("postgresql://u:p@localhost/aido"), "sslmode",
 	    "localhost: local");
-	ok(local_of("postgresql://u:p@neon.tech/aido") == 0,
+	like(norm("postgresql://u:p@neon.tech/aido"), "sslmode=require",
 	    "neon.tech: remote");
-	ok(local_of("postgresql://u:p@db/aido?hostaddr=127.0.0.1") == 1,
-	    "hostaddr decides locality");
+	unlike(norm("postgresql://u:p@db/aido?hostaddr=127.0.0.1"),
+	    "sslmode", "hostaddr decides locality");
 
 	ok(gw_config_dburl("postgresql://app:s3cr%40t@db.example.com/aido",
 	    5, &db, err, sizeof(err)) == 0, "a remote URL with a password");
 	is_str(db.redacted, "postgresql://app:***@db.example.com/aido"
-	    "?sslmode=require&connect_timeout=5&application_name=aido-gateway",
+	    "?sslmode=require&connect_timeout=5&fallback_application_name=aido-gateway",
 	    "its redacted form hides the password");
 	is_str(db.password, "s3cr@t", "the decoded password is kept for "
 	    "scrubbing");
+	gw_config_dburl_free(&db);
+
+	ok(gw_config_dburl("postgresql://app@localhost/aido?password=pw%21",
+	    5, &db, err, sizeof(err)) == 0 && db.password != NULL &&
+	    !strcmp(db.password, "pw!") && strstr(db.redacted, "pw") == NULL,
+	    "a password= parameter is kept for scrubbing and redacted");
 	gw_config_dburl_free(&db);
 }
 
@@ -216,6 +258,10 @@ test_redact(void)
 	r = gw_config_redact("postgresql://u:p@ss@w:rd@h/db?x=1");
 	is_str(r, "postgresql://u:***@h/db?x=1",
 	    "a password with raw '@' and ':' is redacted whole");
+	free(r);
+	r = gw_config_redact("postgresql://u:p?w@h/db");
+	is_str(r, "postgresql://u:***@h/db", "a password libpq reads past a "
+	    "'?' (found by test/fuzz) is redacted whole");
 	free(r);
 	r = gw_config_redact("postgresql://u@h/db");
 	is_str(r, "postgresql://u@h/db", "no password: unchanged");
@@ -232,6 +278,11 @@ test_redact(void)
 	gw_config_scrub(msg, "pw123");
 	is_str(msg, "failed for \"*****\" at *****",
 	    "scrub hides every occurrence of a secret");
+
+	(void)snprintf(msg, sizeof(msg), "bad \"s3%%zz\" and \"x%%zz\"");
+	gw_config_scrub_url(msg, "postgresql://u:s3%zz@h/d?password=x%zz");
+	is_str(msg, "bad \"*****\" and \"****\"",
+	    "scrub_url hides a URL's passwords as written in it");
 
 	/* Found by test/fuzz (fuzz_config): it used to loop forever. */
 	(void)snprintf(msg, sizeof(msg), "postgresql://u:***@h/d * **");
@@ -272,6 +323,7 @@ static void
 test_dotenv(void)
 {
 	struct kvlist	l;
+	char		err[256];
 
 	is_str(dotenv("A=1\nB=two\n", &l), "[A=1][B=two]", "plain KEY=VALUE");
 	is_str(dotenv("# comment\n\n   \nA=1\n  # indented comment\n", &l),
@@ -302,6 +354,76 @@ test_dotenv(void)
 	    "a key may not start with a digit");
 	is_str(dotenv("A=\"open\n", &l), ".env line 1 has an unterminated "
 	    "quote", "an unterminated quote is an error");
+	l.buf[0] = '\0';
+	ok(gw_config_dotenv("A=1\nB=x\0y\n", 10, kv_collect, &l, err,
+	    sizeof(err)) == -1 && !strcmp(err, ".env line 2 holds a NUL"),
+	    "a NUL in a value is an error");
+}
+
+static void
+bail(const char *what, const char *path)
+{
+	printf("Bail out! %s %s\n", what, path);
+	exit(1);
+}
+
+/* A file of text in dir, named name. */
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	FILE	*f;
+	char	 path[512];
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
+	    fclose(f) == EOF)
+		bail("cannot write", path);
+}
+
+static void
+test_dotenv_load(void)
+{
+	char	dir[] = "/tmp/aido-test-config-XXXXXX", path[512], err[256];
+	char	*text;
+	size_t	len;
+
+	if (mkdtemp(dir) == NULL)
+		bail("mkdtemp", dir);
+
+	(void)snprintf(path, sizeof(path), "%s/.env", dir);
+	ok(gw_config_dotenv_load(path, err, sizeof(err)) == 0,
+	    "no .env: nothing to do");
+
+	put(dir, ".env", "AIDO_T_ONE='from .env'\nAIDO_T_TWO=\"a\\tb\"\n"
+	    "AIDO_T_ENV=from .env # a comment\n");
+	(void)setenv("AIDO_T_ENV", "from the environment", 1);
+	ok(gw_config_dotenv_load(path, err, sizeof(err)) == 0, ".env loads");
+	is_str(getenv("AIDO_T_ONE"), "from .env", "its variables are set");
+	is_str(getenv("AIDO_T_TWO"), "a\tb", "with its quoting rules");
+	is_str(getenv("AIDO_T_ENV"), "from the environment",
+	    "the environment wins over .env");
+
+	put(dir, ".env", "AIDO_T_THREE=1\nwhat?\n");
+	ok(gw_config_dotenv_load(path, err, sizeof(err)) == -1,
+	    "a bad .env is an error");
+	is_str(err, ".env line 2 is not KEY=VALUE", "naming its line");
+
+	errno = 0;
+	ok(gw_file_read(dir, 1024, &len) == NULL && errno == EISDIR,
+	    "gw_file_read refuses a directory");
+	errno = 0;
+	ok(gw_file_read(path, 4, &len) == NULL && errno == EFBIG,
+	    "and a file over its limit");
+	text = gw_file_read(path, 1024, &len);
+	ok(text != NULL && len == 21 && text[len] == '\0',
+	    "and reads a whole file, NUL-terminated");
+	free(text);
+	ok(gw_config_dotenv_load(dir, err, sizeof(err)) == -1 &&
+	    strstr(err, "cannot read") != NULL, "a .env that is a directory "
+	    "cannot be read");
+
+	(void)unlink(path);
+	(void)rmdir(dir);
 }
 
 static const char *
@@ -481,6 +603,7 @@ main(void)
 	test_dburl();
 	test_redact();
 	test_dotenv();
+	test_dotenv_load();
 	test_load();
 
 	return (tap_done());
