@@ -2,10 +2,10 @@
  * Small immutable helpers.  "Blank" means empty after trimming ASCII white
  * space, exactly as the C validator trims.
  */
-CREATE OR REPLACE FUNCTION _aido_trim(text)
+CREATE OR REPLACE FUNCTION _aido_trim(value text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT pg_catalog.btrim($1, E' \t\n\r\f' OPERATOR(pg_catalog.||) pg_catalog.chr(11)) $$;
+AS $$ SELECT pg_catalog.btrim(value, E' \t\n\r\f' OPERATOR(pg_catalog.||) pg_catalog.chr(11)) $$;
 
 /*
  * Tags trimmed, lower-cased, duplicates dropped in first-seen order.  In
@@ -17,40 +17,35 @@ RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-	tag text;
-	result text[] := '{}';
+	v_tag text;
+	v_result text[] := '{}';
 BEGIN
-	FOREACH tag IN ARRAY tags LOOP
-		tag := pg_catalog.lower(@extschema@._aido_trim(tag));
-		IF tag IS NOT NULL AND tag <> ALL (result) THEN
-			result := result || tag;
+	FOREACH v_tag IN ARRAY tags LOOP
+		v_tag := pg_catalog.lower(@extschema@._aido_trim(v_tag));
+		IF v_tag IS NOT NULL AND v_tag <> ALL (v_result) THEN
+			v_result := v_result || v_tag;
 		END IF;
 	END LOOP;
-	RETURN result;
+	RETURN v_result;
 END
 $$;
 
-CREATE OR REPLACE FUNCTION _aido_priority_rank(text)
-RETURNS integer
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT CASE $1 WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END $$;
-
-CREATE OR REPLACE FUNCTION _aido_b64url_encode(text)
+CREATE OR REPLACE FUNCTION _aido_b64url_encode(value text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 	SELECT pg_catalog.translate(
-		pg_catalog.encode(pg_catalog.convert_to($1, 'UTF8'), 'base64'),
+		pg_catalog.encode(pg_catalog.convert_to(value, 'UTF8'), 'base64'),
 		E'+/=\n', '-_')
 $$;
 
-CREATE OR REPLACE FUNCTION _aido_b64url_decode(text)
+CREATE OR REPLACE FUNCTION _aido_b64url_decode(value text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 	SELECT pg_catalog.convert_from(pg_catalog.decode(
-		pg_catalog.rpad(pg_catalog.translate($1, '-_', '+/'),
-			 ((pg_catalog.length($1) + 3) / 4) * 4, '='),
+		pg_catalog.rpad(pg_catalog.translate(value, '-_', '+/'),
+			 ((pg_catalog.length(value) + 3) / 4) * 4, '='),
 		'base64'), 'UTF8')
 $$;
 

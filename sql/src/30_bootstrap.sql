@@ -8,18 +8,18 @@ SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
-	o record;
+	v_object record;
 BEGIN
 	/* one bootstrap at a time: two gateways starting together must not race */
 	PERFORM pg_advisory_xact_lock(hashtext('aido_bootstrap'));
 
-	FOR o IN SELECT * FROM @extschema@._aido_schema_objects() ORDER BY ord LOOP
-		IF NOT @extschema@._aido_object_present(o.kind, o.tbl, o.name) THEN
-			EXECUTE o.ddl;
-			RETURN NEXT format('created %s %s', o.kind,
-							   CASE WHEN o.kind IN ('schema', 'table')
-									THEN o.name
-									ELSE o.tbl || '.' || o.name END);
+	FOR v_object IN SELECT * FROM @extschema@._aido_schema_objects() ORDER BY ord LOOP
+		IF NOT @extschema@._aido_object_present(v_object.kind, v_object.tbl, v_object.name) THEN
+			EXECUTE v_object.ddl;
+			RETURN NEXT format('created %s %s', v_object.kind,
+							   CASE WHEN v_object.kind IN ('schema', 'table')
+									THEN v_object.name
+									ELSE v_object.tbl || '.' || v_object.name END);
 		END IF;
 	END LOOP;
 

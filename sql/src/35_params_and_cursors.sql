@@ -22,18 +22,18 @@ RETURNS text
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v jsonb := params -> param;
+	v_value jsonb := params -> param;
 BEGIN
-	IF v IS NULL THEN
+	IF v_value IS NULL THEN
 		RETURN NULL;
-	ELSIF jsonb_typeof(v) = 'number' THEN
-		RETURN v #>> '{}';
-	ELSIF jsonb_typeof(v) <> 'string' THEN
+	ELSIF jsonb_typeof(v_value) = 'number' THEN
+		RETURN v_value #>> '{}';
+	ELSIF jsonb_typeof(v_value) <> 'string' THEN
 		PERFORM _aido_bad_param(param, 'must be a single value');
-	ELSIF v #>> '{}' = '' THEN
+	ELSIF v_value #>> '{}' = '' THEN
 		PERFORM _aido_bad_param(param, 'must not be empty');
 	END IF;
-	RETURN v #>> '{}';
+	RETURN v_value #>> '{}';
 END
 $$;
 
@@ -42,14 +42,14 @@ RETURNS integer
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v text := _aido_param(params, 'limit');
+	v_value text := _aido_param(params, 'limit');
 BEGIN
-	IF v IS NULL THEN
+	IF v_value IS NULL THEN
 		RETURN default_limit;
-	ELSIF v !~ '^[0-9]{1,4}$' OR v::integer NOT BETWEEN 1 AND 100 THEN
+	ELSIF v_value !~ '^[0-9]{1,4}$' OR v_value::integer NOT BETWEEN 1 AND 100 THEN
 		PERFORM _aido_bad_param('limit', 'must be an integer from 1 to 100');
 	END IF;
-	RETURN v::integer;
+	RETURN v_value::integer;
 END
 $$;
 
@@ -59,24 +59,23 @@ RETURNS timestamptz
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v text := _aido_param(params, param);
-	verdict jsonb;
+	v_value text := _aido_param(params, param);
 BEGIN
-	IF v IS NULL THEN
+	IF v_value IS NULL THEN
 		RETURN NULL;
 	END IF;
-	verdict := aido_validate_task(jsonb_build_object('due_date', v), true);
-	IF verdict <> '[]'::jsonb THEN
+	IF aido_validate_task(jsonb_build_object('due_date', v_value), true) <> '[]'::jsonb THEN
 		PERFORM _aido_bad_param(param,
 			'must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z');
 	END IF;
-	RETURN v::timestamptz;
+	RETURN v_value::timestamptz;
 END
 $$;
 
 /*
  * A cursor is base64url of a JSON array [sort, key, created_at, id] naming
- * the last item of a page.  Anything else is 22023 on "cursor".
+ * the last item of a page.  Anything else is 22023 on "cursor"; no cursor
+ * (NULL) decodes to NULLs: the first page.
  */
 CREATE OR REPLACE FUNCTION _aido_cursor_encode(sort text, sort_key text, created_at timestamptz, id uuid)
 RETURNS text
@@ -88,17 +87,20 @@ CREATE OR REPLACE FUNCTION _aido_cursor_decode(cursor text, sort text,
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	c jsonb;
+	v_cursor jsonb;
 BEGIN
+	IF cursor IS NULL THEN
+		RETURN;
+	END IF;
 	BEGIN
-		c := _aido_b64url_decode(cursor)::jsonb;
-		IF jsonb_typeof(c) <> 'array' OR jsonb_array_length(c) <> 4
-			OR c ->> 0 IS DISTINCT FROM sort THEN
+		v_cursor := _aido_b64url_decode(cursor)::jsonb;
+		IF jsonb_typeof(v_cursor) <> 'array' OR jsonb_array_length(v_cursor) <> 4
+			OR v_cursor ->> 0 IS DISTINCT FROM sort THEN
 			RAISE EXCEPTION 'foreign cursor';
 		END IF;
-		sort_key := c ->> 1;
-		created_at := (c ->> 2)::timestamptz;
-		id := (c ->> 3)::uuid;
+		sort_key := v_cursor ->> 1;
+		created_at := (v_cursor ->> 2)::timestamptz;
+		id := (v_cursor ->> 3)::uuid;
 		IF created_at IS NULL OR id IS NULL THEN
 			RAISE EXCEPTION 'incomplete cursor';
 		END IF;
@@ -115,3 +117,22 @@ BEGIN
 END
 $$;
 
+/*
+ * The one pagination idiom of the lists (tasks, conversations, messages):
+ * a list fetches up to limit + 1 items in its order, the extra one saying
+ * only that there is a next page, and makes its answer here: limit items
+ * and a cursor naming the last of them (last_key: that item's sort key,
+ * NULL for a list in created_at order), or no cursor on the last page.
+ */
+CREATE OR REPLACE FUNCTION _aido_page(items jsonb, page_limit integer, sort text, last_key text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+	SELECT CASE WHEN jsonb_array_length(items) > page_limit
+		THEN jsonb_build_object(
+			'items', items - page_limit,
+			'next_cursor', _aido_cursor_encode(sort, last_key,
+				(items -> (page_limit - 1) ->> 'created_at')::timestamptz,
+				(items -> (page_limit - 1) ->> 'id')::uuid))
+		ELSE jsonb_build_object('items', items, 'next_cursor', NULL) END
+$$;

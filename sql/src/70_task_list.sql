@@ -1,4 +1,51 @@
 /*
+ * The task list's query parameters, each checked (22023 naming the first
+ * one that is wrong), and the cursor decoded for the sort.
+ */
+CREATE OR REPLACE FUNCTION _aido_task_list_params(params jsonb,
+	OUT status text, OUT priority text, OUT tag text, OUT q text,
+	OUT due_before timestamptz, OUT due_after timestamptz, OUT sort text, OUT page_limit integer,
+	OUT after_key text, OUT after_created_at timestamptz, OUT after_id uuid)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_cursor text;
+BEGIN
+	IF jsonb_typeof(params) <> 'object' THEN
+		PERFORM _aido_bad_param('params', 'must be a JSON object');
+	END IF;
+	status := coalesce(_aido_param(params, 'status'), 'all');
+	priority := _aido_param(params, 'priority');
+	tag := lower(_aido_trim(_aido_param(params, 'tag')));
+	q := lower(_aido_param(params, 'q'));
+	due_before := _aido_param_time(params, 'due_before');
+	due_after := _aido_param_time(params, 'due_after');
+	sort := coalesce(_aido_param(params, 'sort'), '-created_at');
+	page_limit := _aido_param_limit(params, 50);
+	v_cursor := _aido_param(params, 'cursor');
+	IF status NOT IN ('all', 'pending', 'completed') THEN
+		PERFORM _aido_bad_param('status', 'must be one of all, pending, completed');
+	END IF;
+	IF priority NOT IN ('low', 'medium', 'high') THEN
+		PERFORM _aido_bad_param('priority', 'must be one of low, medium, high');
+	END IF;
+	IF tag = '' THEN
+		PERFORM _aido_bad_param('tag', 'must not be blank');
+	END IF;
+	IF char_length(q) > 200 THEN
+		PERFORM _aido_bad_param('q', 'must be at most 200 characters');
+	END IF;
+	IF sort NOT IN ('created_at', '-created_at', 'due_date', '-due_date',
+					'priority', '-priority', 'title', '-title') THEN
+		PERFORM _aido_bad_param('sort',
+			'must be one of created_at, -created_at, due_date, -due_date, priority, -priority, title, -title');
+	END IF;
+	SELECT d.sort_key, d.created_at, d.id INTO after_key, after_created_at, after_id
+	FROM _aido_cursor_decode(v_cursor, sort) AS d;
+END
+$$;
+
+/*
  * The task list: filters, eight sorts, keyset pagination.  Each sort has an
  * index (user_id, key, created_at, id), and the cursor compares the row
  * (key, created_at, id) so that the order is total and no item is skipped
@@ -15,133 +62,75 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
-	shown text;
-	p jsonb := coalesce($2, '{}');
-	v_status text;
-	v_priority text;
-	v_tag text;
-	v_q text;
-	v_before timestamptz;
-	v_after timestamptz;
-	v_sort text;
-	v_limit integer;
-	v_cursor text;
-	c_key text;
-	c_created timestamptz;
-	c_id uuid;
-	dir text;
-	cmp text;
-	key text;
-	keytype text;
-	sql text;
-	page jsonb;
-	last_k text;
-	last_c timestamptz;
-	last_i uuid;
-	more boolean := false;
+	v_shown text;
+	v_params record;
+	v_dir text;
+	v_cmp text;
+	v_key text;
+	v_keytype text;
+	v_sql text;
+	v_items jsonb;
+	v_last_key text;
 BEGIN
 	/* a dead session is 401 whatever else is wrong with the request */
-	shown := _aido_check_session($1, $3);
-	IF jsonb_typeof(p) <> 'object' THEN
-		PERFORM _aido_bad_param('params', 'must be a JSON object');
-	END IF;
-	v_status := coalesce(_aido_param(p, 'status'), 'all');
-	v_priority := _aido_param(p, 'priority');
-	v_tag := lower(_aido_trim(_aido_param(p, 'tag')));
-	v_q := lower(_aido_param(p, 'q'));
-	v_before := _aido_param_time(p, 'due_before');
-	v_after := _aido_param_time(p, 'due_after');
-	v_sort := coalesce(_aido_param(p, 'sort'), '-created_at');
-	v_limit := _aido_param_limit(p, 50);
-	v_cursor := _aido_param(p, 'cursor');
-	IF v_status NOT IN ('all', 'pending', 'completed') THEN
-		PERFORM _aido_bad_param('status', 'must be one of all, pending, completed');
-	END IF;
-	IF v_priority NOT IN ('low', 'medium', 'high') THEN
-		PERFORM _aido_bad_param('priority', 'must be one of low, medium, high');
-	END IF;
-	IF v_tag = '' THEN
-		PERFORM _aido_bad_param('tag', 'must not be blank');
-	END IF;
-	IF char_length(v_q) > 200 THEN
-		PERFORM _aido_bad_param('q', 'must be at most 200 characters');
-	END IF;
-	IF v_sort NOT IN ('created_at', '-created_at', 'due_date', '-due_date',
-					  'priority', '-priority', 'title', '-title') THEN
-		PERFORM _aido_bad_param('sort',
-			'must be one of created_at, -created_at, due_date, -due_date, priority, -priority, title, -title');
-	END IF;
-	IF v_cursor IS NOT NULL THEN
-		SELECT d.sort_key, d.created_at, d.id INTO c_key, c_created, c_id
-		FROM _aido_cursor_decode(v_cursor, v_sort) AS d;
-	END IF;
+	v_shown := _aido_check_session(aido_task_list.user_id, aido_task_list.session_id);
+	SELECT * INTO v_params FROM _aido_task_list_params(coalesce(params, '{}'));
 
-	dir := CASE WHEN v_sort LIKE '-%' THEN 'DESC' ELSE 'ASC' END;
-	cmp := CASE dir WHEN 'DESC' THEN '<' ELSE '>' END;
-	CASE ltrim(v_sort, '-')
+	v_dir := CASE WHEN v_params.sort LIKE '-%' THEN 'DESC' ELSE 'ASC' END;
+	v_cmp := CASE v_dir WHEN 'DESC' THEN '<' ELSE '>' END;
+	CASE ltrim(v_params.sort, '-')
 		WHEN 'due_date' THEN
-			key := $k$coalesce(t.due_date, 'infinity'::timestamptz)$k$;
-			keytype := 'timestamptz';
+			v_key := $k$coalesce(t.due_date, 'infinity'::timestamptz)$k$;
+			v_keytype := 'timestamptz';
 		WHEN 'priority' THEN
-			key := $k$(CASE t.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END)$k$;
-			keytype := 'integer';
+			v_key := $k$(CASE t.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END)$k$;
+			v_keytype := 'integer';
 		WHEN 'title' THEN
-			key := 'lower(t.title)';
-			keytype := 'text';
+			v_key := 'lower(t.title)';
+			v_keytype := 'text';
 		ELSE
-			key := NULL;
+			v_key := NULL;
 	END CASE;
 
-	sql := 'SELECT to_jsonb(t) AS j, ' || coalesce(key || '::text', 'NULL::text')
-		|| ' AS k, t.created_at AS c, t.id AS i FROM aido.tasks t WHERE t.user_id = $1';
-	IF v_status <> 'all' THEN
-		sql := sql || ' AND t.completed = $2';
+	v_sql := 'SELECT to_jsonb(t) AS j, ' || coalesce(v_key || '::text', 'NULL::text')
+		|| ' AS k FROM aido.tasks t WHERE t.user_id = $1';
+	IF v_params.status <> 'all' THEN
+		v_sql := v_sql || ' AND t.completed = $2';
 	END IF;
-	IF v_priority IS NOT NULL THEN
-		sql := sql || ' AND t.priority = $3';
+	IF v_params.priority IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.priority = $3';
 	END IF;
-	IF v_tag IS NOT NULL THEN
-		sql := sql || ' AND t.tags @> ARRAY[$4]';
+	IF v_params.tag IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.tags @> ARRAY[$4]';
 	END IF;
-	IF v_q IS NOT NULL THEN
-		sql := sql || ' AND (strpos(lower(t.title), $5) > 0 OR strpos(lower(t.description), $5) > 0)';
+	IF v_params.q IS NOT NULL THEN
+		v_sql := v_sql || ' AND (strpos(lower(t.title), $5) > 0 OR strpos(lower(t.description), $5) > 0)';
 	END IF;
-	IF v_before IS NOT NULL THEN
-		sql := sql || ' AND t.due_date < $6';
+	IF v_params.due_before IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.due_date < $6';
 	END IF;
-	IF v_after IS NOT NULL THEN
-		sql := sql || ' AND t.due_date > $7';
+	IF v_params.due_after IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.due_date > $7';
 	END IF;
-	IF v_cursor IS NOT NULL THEN
-		IF key IS NULL THEN
-			sql := sql || format(' AND (t.created_at, t.id) %s ($9, $10)', cmp);
+	IF v_params.after_id IS NOT NULL THEN
+		IF v_key IS NULL THEN
+			v_sql := v_sql || format(' AND (t.created_at, t.id) %s ($9, $10)', v_cmp);
 		ELSE
-			sql := sql || format(' AND (%s, t.created_at, t.id) %s ($8::%s, $9, $10)',
-								 key, cmp, keytype);
+			v_sql := v_sql || format(' AND (%s, t.created_at, t.id) %s ($8::%s, $9, $10)',
+									 v_key, v_cmp, v_keytype);
 		END IF;
 	END IF;
-	sql := sql || ' ORDER BY ' || coalesce(key || ' ' || dir || ', ', '')
-		|| 't.created_at ' || dir || ', t.id ' || dir || ' LIMIT $11';
+	v_sql := v_sql || ' ORDER BY ' || coalesce(v_key || ' ' || v_dir || ', ', '')
+		|| 't.created_at ' || v_dir || ', t.id ' || v_dir || ' LIMIT $11';
 
-	/*
-	 * One more row than the page says whether there is a next one; the
-	 * page is aggregated in the same statement, in the order of the scan.
-	 */
-	EXECUTE 'SELECT coalesce(jsonb_agg(_aido_as_user(p.j, $12) ORDER BY p.n)
-						FILTER (WHERE p.n <= $11 - 1), ''[]''),
-				   count(*) = $11,
-				   max(p.k) FILTER (WHERE p.n = $11 - 1),
-				   max(p.c) FILTER (WHERE p.n = $11 - 1),
-				   max(p.i::text) FILTER (WHERE p.n = $11 - 1)::uuid
-			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || sql || ') q) p'
-	INTO page, more, last_k, last_c, last_i
-	USING $1, v_status = 'completed', v_priority, v_tag, v_q,
-		v_before, v_after, c_key, c_created, c_id, v_limit + 1, shown;
-
-	RETURN jsonb_build_object(
-		'items', page,
-		'next_cursor', CASE WHEN more
-			THEN _aido_cursor_encode(v_sort, last_k, last_c, last_i) END);
+	/* the page and the last kept item's sort key, in one statement */
+	EXECUTE 'SELECT coalesce(jsonb_agg(_aido_as_user(p.j, $12) ORDER BY p.n), ''[]''),
+				   max(p.k) FILTER (WHERE p.n = $11 - 1)
+			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || v_sql || ') q) p'
+	INTO v_items, v_last_key
+	USING aido_task_list.user_id, v_params.status = 'completed', v_params.priority,
+		v_params.tag, v_params.q, v_params.due_before, v_params.due_after, v_params.after_key,
+		v_params.after_created_at, v_params.after_id, v_params.page_limit + 1, v_shown;
+	RETURN _aido_page(v_items, v_params.page_limit, v_params.sort, v_last_key);
 END
 $$;
-

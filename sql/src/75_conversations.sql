@@ -10,24 +10,24 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	b jsonb := coalesce($2, '{}');
-	t record;
+	v_shown text;
+	v_body jsonb := coalesce(conversation, '{}');
+	v_conversation record;
 BEGIN
-	shown := _aido_check_session($1, $3);
-	IF jsonb_typeof(b) <> 'object' THEN
+	v_shown := _aido_check_session(aido_conversation_create.user_id, aido_conversation_create.session_id);
+	IF jsonb_typeof(v_body) <> 'object' THEN
 		PERFORM _aido_raise_invalid('conversation is invalid', _aido_not_object_error('conversation'));
 	END IF;
-	IF jsonb_typeof(b -> 'title') = 'string' THEN
-		b := jsonb_set(b, '{title}', to_jsonb(_aido_trim(b ->> 'title')));
+	IF jsonb_typeof(v_body -> 'title') = 'string' THEN
+		v_body := jsonb_set(v_body, '{title}', to_jsonb(_aido_trim(v_body ->> 'title')));
 	END IF;
 	PERFORM _aido_raise_invalid('conversation is invalid',
-		_aido_text_field_errors(b, 'title', false, 0, 200)
-		|| _aido_unknown_field_errors(b, ARRAY['title']));
+		_aido_text_field_errors(v_body, 'title', false, 0, 200)
+		|| _aido_unknown_field_errors(v_body, ARRAY['title']));
 	INSERT INTO aido.conversations AS x (user_id, title)
-	VALUES ($1, nullif(_aido_trim(b ->> 'title'), ''))
-	RETURNING x.* INTO t;
-	RETURN _aido_as_user(to_jsonb(t), shown);
+	VALUES (aido_conversation_create.user_id, nullif(_aido_trim(v_body ->> 'title'), ''))
+	RETURNING x.* INTO v_conversation;
+	RETURN _aido_as_user(to_jsonb(v_conversation), v_shown);
 END
 $$;
 
@@ -40,15 +40,17 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	j jsonb;
+	v_shown text;
+	v_conversation jsonb;
 BEGIN
-	shown := _aido_check_session($1, $3);
-	SELECT to_jsonb(x) INTO j FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1;
-	IF j IS NULL THEN
+	v_shown := _aido_check_session(aido_conversation_get.user_id, aido_conversation_get.session_id);
+	SELECT to_jsonb(x) INTO v_conversation
+	FROM aido.conversations x
+	WHERE x.id = aido_conversation_get.conversation_id AND x.user_id = aido_conversation_get.user_id;
+	IF v_conversation IS NULL THEN
 		PERFORM _aido_not_found('conversation');
 	END IF;
-	RETURN _aido_as_user(j, shown);
+	RETURN _aido_as_user(v_conversation, v_shown);
 END
 $$;
 
@@ -59,18 +61,17 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
-DECLARE
-	shown text;
 BEGIN
-	shown := _aido_check_session($1, $3);
-	DELETE FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1;
+	PERFORM _aido_check_session(aido_conversation_delete.user_id, aido_conversation_delete.session_id);
+	DELETE FROM aido.conversations x
+	WHERE x.id = aido_conversation_delete.conversation_id AND x.user_id = aido_conversation_delete.user_id;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('conversation');
 	END IF;
 END
 $$;
 
-/* Newest first. */
+/* Newest first; paged as every list is (_aido_page). */
 CREATE OR REPLACE FUNCTION aido_conversation_list(user_id uuid, params jsonb DEFAULT '{}',
 												  session_id uuid DEFAULT NULL)
 RETURNS jsonb
@@ -81,60 +82,45 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
-	shown text;
-	p jsonb := coalesce($2, '{}');
+	v_shown text;
+	v_params jsonb := coalesce(params, '{}');
 	v_limit integer;
-	c_created timestamptz;
-	c_id uuid;
-	items jsonb;
-	n integer;
-	last_c timestamptz;
-	last_i uuid;
+	v_after record;
+	v_items jsonb;
 BEGIN
-	shown := _aido_check_session($1, $3);
-	v_limit := _aido_param_limit(p, 50);
-	IF _aido_param(p, 'cursor') IS NOT NULL THEN
-		SELECT d.created_at, d.id INTO c_created, c_id
-		FROM _aido_cursor_decode(_aido_param(p, 'cursor'), 'conversations') AS d;
-	END IF;
-	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), shown) ORDER BY x.created_at DESC, x.id DESC), '[]'), count(*)
-	INTO items, n
+	v_shown := _aido_check_session(aido_conversation_list.user_id, aido_conversation_list.session_id);
+	v_limit := _aido_param_limit(v_params, 50);
+	SELECT * INTO v_after FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), 'conversations');
+	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), v_shown) ORDER BY x.created_at DESC, x.id DESC), '[]')
+	INTO v_items
 	FROM (SELECT * FROM aido.conversations y
-		  WHERE y.user_id = $1
-			AND (c_id IS NULL OR (y.created_at, y.id) < (c_created, c_id))
+		  WHERE y.user_id = aido_conversation_list.user_id
+			AND (v_after.id IS NULL OR (y.created_at, y.id) < (v_after.created_at, v_after.id))
 		  ORDER BY y.created_at DESC, y.id DESC
 		  LIMIT v_limit + 1) x;
-	IF n > v_limit THEN
-		/* drop the extra row: it only told us there is a next page */
-		items := items - v_limit;
-		SELECT (e ->> 'created_at')::timestamptz, (e ->> 'id')::uuid INTO last_c, last_i
-		FROM (SELECT items -> (v_limit - 1) AS e) s;
-		RETURN jsonb_build_object('items', items, 'next_cursor',
-			_aido_cursor_encode('conversations', NULL, last_c, last_i));
-	END IF;
-	RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
+	RETURN _aido_page(v_items, v_limit, 'conversations', NULL);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION _aido_message_errors(m jsonb)
+CREATE OR REPLACE FUNCTION _aido_message_errors(message jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
-	errors jsonb;
+	v_errors jsonb;
 BEGIN
-	IF m IS NULL OR jsonb_typeof(m) <> 'object' THEN
+	IF message IS NULL OR jsonb_typeof(message) <> 'object' THEN
 		RETURN _aido_not_object_error('message');
 	END IF;
-	errors := _aido_text_field_errors(m, 'role', true, 1, 20)
-		|| _aido_text_field_errors(m, 'content', true, 1, 32000)
-		|| _aido_unknown_field_errors(m, ARRAY['role', 'content']);
-	IF NOT errors @> '[{"field": "role"}]'
-		AND m ->> 'role' NOT IN ('user', 'assistant', 'system', 'tool') THEN
-		errors := _aido_error('role', 'invalid_choice',
-							  'role must be one of user, assistant, system, tool') || errors;
+	v_errors := _aido_text_field_errors(message, 'role', true, 1, 20)
+		|| _aido_text_field_errors(message, 'content', true, 1, 32000)
+		|| _aido_unknown_field_errors(message, ARRAY['role', 'content']);
+	IF NOT v_errors @> '[{"field": "role"}]'
+		AND message ->> 'role' NOT IN ('user', 'assistant', 'system', 'tool') THEN
+		v_errors := _aido_error('role', 'invalid_choice',
+								'role must be one of user, assistant, system, tool') || v_errors;
 	END IF;
-	RETURN errors;
+	RETURN v_errors;
 END
 $$;
 
@@ -147,26 +133,30 @@ SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	shown text;
-	t record;
+	v_shown text;
+	v_message record;
 BEGIN
-	shown := _aido_check_session($1, $4);
+	v_shown := _aido_check_session(aido_message_create.user_id, aido_message_create.session_id);
 	/* the conversation must be the user's; locking it orders its messages */
-	PERFORM 1 FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1 FOR UPDATE;
+	PERFORM 1 FROM aido.conversations x
+	WHERE x.id = aido_message_create.conversation_id AND x.user_id = aido_message_create.user_id
+	FOR UPDATE;
 	IF NOT FOUND THEN
 		PERFORM _aido_not_found('conversation');
 	END IF;
-	PERFORM _aido_raise_invalid('message is invalid', _aido_message_errors($3));
+	PERFORM _aido_raise_invalid('message is invalid', _aido_message_errors(message));
 	INSERT INTO aido.messages AS x (conversation_id, user_id, role, content)
-	VALUES ($2, $1, $3 ->> 'role', $3 ->> 'content')
-	RETURNING x.* INTO t;
+	VALUES (aido_message_create.conversation_id, aido_message_create.user_id,
+			message ->> 'role', message ->> 'content')
+	RETURNING x.* INTO v_message;
 	/* the conversation was last updated when its newest message came */
-	UPDATE aido.conversations x SET updated_at = t.created_at WHERE x.id = $2 AND x.user_id = $1;
-	RETURN _aido_as_user(to_jsonb(t), shown);
+	UPDATE aido.conversations x SET updated_at = v_message.created_at
+	WHERE x.id = aido_message_create.conversation_id AND x.user_id = aido_message_create.user_id;
+	RETURN _aido_as_user(to_jsonb(v_message), v_shown);
 END
 $$;
 
-/* Oldest first, as a chat is read. */
+/* Oldest first, as a chat is read; paged as every list is (_aido_page). */
 CREATE OR REPLACE FUNCTION aido_message_list(user_id uuid, conversation_id uuid,
 											 params jsonb DEFAULT '{}', session_id uuid DEFAULT NULL)
 RETURNS jsonb
@@ -177,40 +167,27 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
-	shown text;
-	p jsonb := coalesce($3, '{}');
+	v_shown text;
+	v_params jsonb := coalesce(params, '{}');
 	v_limit integer;
-	c_created timestamptz;
-	c_id uuid;
-	items jsonb;
-	n integer;
-	last_c timestamptz;
-	last_i uuid;
+	v_after record;
+	v_items jsonb;
 BEGIN
-	shown := _aido_check_session($1, $4);
-	v_limit := _aido_param_limit(p, 50);
-	IF _aido_param(p, 'cursor') IS NOT NULL THEN
-		SELECT d.created_at, d.id INTO c_created, c_id
-		FROM _aido_cursor_decode(_aido_param(p, 'cursor'), 'messages') AS d;
-	END IF;
-	IF NOT EXISTS (SELECT 1 FROM aido.conversations x WHERE x.id = $2 AND x.user_id = $1) THEN
+	v_shown := _aido_check_session(aido_message_list.user_id, aido_message_list.session_id);
+	v_limit := _aido_param_limit(v_params, 50);
+	SELECT * INTO v_after FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), 'messages');
+	IF NOT EXISTS (SELECT 1 FROM aido.conversations x
+				   WHERE x.id = aido_message_list.conversation_id AND x.user_id = aido_message_list.user_id) THEN
 		PERFORM _aido_not_found('conversation');
 	END IF;
-	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), shown) ORDER BY x.created_at, x.id), '[]'), count(*)
-	INTO items, n
+	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), v_shown) ORDER BY x.created_at, x.id), '[]')
+	INTO v_items
 	FROM (SELECT * FROM aido.messages y
-		  WHERE y.conversation_id = $2 AND y.user_id = $1
-			AND (c_id IS NULL OR (y.created_at, y.id) > (c_created, c_id))
+		  WHERE y.conversation_id = aido_message_list.conversation_id
+			AND y.user_id = aido_message_list.user_id
+			AND (v_after.id IS NULL OR (y.created_at, y.id) > (v_after.created_at, v_after.id))
 		  ORDER BY y.created_at, y.id
 		  LIMIT v_limit + 1) x;
-	IF n > v_limit THEN
-		items := items - v_limit;
-		SELECT (e ->> 'created_at')::timestamptz, (e ->> 'id')::uuid INTO last_c, last_i
-		FROM (SELECT items -> (v_limit - 1) AS e) s;
-		RETURN jsonb_build_object('items', items, 'next_cursor',
-			_aido_cursor_encode('messages', NULL, last_c, last_i));
-	END IF;
-	RETURN jsonb_build_object('items', items, 'next_cursor', NULL);
+	RETURN _aido_page(v_items, v_limit, 'messages', NULL);
 END
 $$;
-

@@ -5,9 +5,9 @@
  */
 DO $grants$
 DECLARE
-	f regprocedure;
+	v_routine regprocedure;
 BEGIN
-	FOR f IN
+	FOR v_routine IN
 		SELECT p.oid::regprocedure
 		FROM pg_catalog.pg_proc p
 		JOIN pg_catalog.pg_depend d
@@ -15,8 +15,8 @@ BEGIN
 		 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
 		JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'aido'
 	LOOP
-		EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', f);
-		EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO aido_admin', f);
+		EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', v_routine);
+		EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO aido_admin', v_routine);
 	END LOOP;
 END
 $grants$;

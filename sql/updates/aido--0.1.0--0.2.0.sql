@@ -13,6 +13,52 @@
 /* renamed parameters */
 DROP FUNCTION IF EXISTS _aido_check_session(uuid, uuid);
 DROP FUNCTION IF EXISTS _aido_open_session(jsonb, integer, text);
+DROP FUNCTION IF EXISTS _aido_message_errors(jsonb);
+
+/* gone: used by nothing */
+DROP FUNCTION IF EXISTS _aido_priority_rank(text);
+
+CREATE OR REPLACE FUNCTION _aido_trim(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.btrim(value, E' \t\n\r\f' OPERATOR(pg_catalog.||) pg_catalog.chr(11)) $$;
+
+CREATE OR REPLACE FUNCTION _aido_normalize_tags(tags text[])
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+	v_tag text;
+	v_result text[] := '{}';
+BEGIN
+	FOREACH v_tag IN ARRAY tags LOOP
+		v_tag := pg_catalog.lower(@extschema@._aido_trim(v_tag));
+		IF v_tag IS NOT NULL AND v_tag <> ALL (v_result) THEN
+			v_result := v_result || v_tag;
+		END IF;
+	END LOOP;
+	RETURN v_result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_b64url_encode(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT pg_catalog.translate(
+		pg_catalog.encode(pg_catalog.convert_to(value, 'UTF8'), 'base64'),
+		E'+/=\n', '-_')
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_b64url_decode(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT pg_catalog.convert_from(pg_catalog.decode(
+		pg_catalog.rpad(pg_catalog.translate(value, '-_', '+/'),
+			 ((pg_catalog.length(value) + 3) / 4) * 4, '='),
+		'base64'), 'UTF8')
+$$;
 
 CREATE OR REPLACE FUNCTION _aido_tasks_guard()
 RETURNS trigger
@@ -70,6 +116,137 @@ BEGIN
 	END IF;
 	RETURN NEW;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_bootstrap()
+RETURNS SETOF text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	v_object record;
+BEGIN
+	/* one bootstrap at a time: two gateways starting together must not race */
+	PERFORM pg_advisory_xact_lock(hashtext('aido_bootstrap'));
+
+	FOR v_object IN SELECT * FROM @extschema@._aido_schema_objects() ORDER BY ord LOOP
+		IF NOT @extschema@._aido_object_present(v_object.kind, v_object.tbl, v_object.name) THEN
+			EXECUTE v_object.ddl;
+			RETURN NEXT format('created %s %s', v_object.kind,
+							   CASE WHEN v_object.kind IN ('schema', 'table')
+									THEN v_object.name
+									ELSE v_object.tbl || '.' || v_object.name END);
+		END IF;
+	END LOOP;
+
+	/* privileges are (re)granted every time: GRANT is idempotent */
+	GRANT USAGE ON SCHEMA aido TO aido_admin;
+	GRANT ALL ON ALL TABLES IN SCHEMA aido TO aido_admin;
+	RETURN;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_param(params jsonb, param text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_value jsonb := params -> param;
+BEGIN
+	IF v_value IS NULL THEN
+		RETURN NULL;
+	ELSIF jsonb_typeof(v_value) = 'number' THEN
+		RETURN v_value #>> '{}';
+	ELSIF jsonb_typeof(v_value) <> 'string' THEN
+		PERFORM _aido_bad_param(param, 'must be a single value');
+	ELSIF v_value #>> '{}' = '' THEN
+		PERFORM _aido_bad_param(param, 'must not be empty');
+	END IF;
+	RETURN v_value #>> '{}';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_param_limit(params jsonb, default_limit integer)
+RETURNS integer
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_value text := _aido_param(params, 'limit');
+BEGIN
+	IF v_value IS NULL THEN
+		RETURN default_limit;
+	ELSIF v_value !~ '^[0-9]{1,4}$' OR v_value::integer NOT BETWEEN 1 AND 100 THEN
+		PERFORM _aido_bad_param('limit', 'must be an integer from 1 to 100');
+	END IF;
+	RETURN v_value::integer;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_param_time(params jsonb, param text)
+RETURNS timestamptz
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_value text := _aido_param(params, param);
+BEGIN
+	IF v_value IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF aido_validate_task(jsonb_build_object('due_date', v_value), true) <> '[]'::jsonb THEN
+		PERFORM _aido_bad_param(param,
+			'must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z');
+	END IF;
+	RETURN v_value::timestamptz;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_cursor_decode(cursor text, sort text,
+											   OUT sort_key text, OUT created_at timestamptz, OUT id uuid)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_cursor jsonb;
+BEGIN
+	IF cursor IS NULL THEN
+		RETURN;
+	END IF;
+	BEGIN
+		v_cursor := _aido_b64url_decode(cursor)::jsonb;
+		IF jsonb_typeof(v_cursor) <> 'array' OR jsonb_array_length(v_cursor) <> 4
+			OR v_cursor ->> 0 IS DISTINCT FROM sort THEN
+			RAISE EXCEPTION 'foreign cursor';
+		END IF;
+		sort_key := v_cursor ->> 1;
+		created_at := (v_cursor ->> 2)::timestamptz;
+		id := (v_cursor ->> 3)::uuid;
+		IF created_at IS NULL OR id IS NULL THEN
+			RAISE EXCEPTION 'incomplete cursor';
+		END IF;
+		/* the key must be of the sort's type */
+		CASE sort
+			WHEN 'due_date', '-due_date' THEN PERFORM sort_key::timestamptz;
+			WHEN 'priority', '-priority' THEN PERFORM sort_key::integer;
+			ELSE NULL;
+		END CASE;
+	EXCEPTION WHEN OTHERS THEN
+		PERFORM _aido_bad_param('cursor',
+			'is not a cursor this server issued for this sort; start again without it');
+	END;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_page(items jsonb, page_limit integer, sort text, last_key text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+	SELECT CASE WHEN jsonb_array_length(items) > page_limit
+		THEN jsonb_build_object(
+			'items', items - page_limit,
+			'next_cursor', _aido_cursor_encode(sort, last_key,
+				(items -> (page_limit - 1) ->> 'created_at')::timestamptz,
+				(items -> (page_limit - 1) ->> 'id')::uuid))
+		ELSE jsonb_build_object('items', items, 'next_cursor', NULL) END
 $$;
 
 CREATE OR REPLACE FUNCTION _aido_check_session(user_id uuid, session_id uuid)
@@ -552,12 +729,327 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION _aido_task_list_params(params jsonb,
+	OUT status text, OUT priority text, OUT tag text, OUT q text,
+	OUT due_before timestamptz, OUT due_after timestamptz, OUT sort text, OUT page_limit integer,
+	OUT after_key text, OUT after_created_at timestamptz, OUT after_id uuid)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_cursor text;
+BEGIN
+	IF jsonb_typeof(params) <> 'object' THEN
+		PERFORM _aido_bad_param('params', 'must be a JSON object');
+	END IF;
+	status := coalesce(_aido_param(params, 'status'), 'all');
+	priority := _aido_param(params, 'priority');
+	tag := lower(_aido_trim(_aido_param(params, 'tag')));
+	q := lower(_aido_param(params, 'q'));
+	due_before := _aido_param_time(params, 'due_before');
+	due_after := _aido_param_time(params, 'due_after');
+	sort := coalesce(_aido_param(params, 'sort'), '-created_at');
+	page_limit := _aido_param_limit(params, 50);
+	v_cursor := _aido_param(params, 'cursor');
+	IF status NOT IN ('all', 'pending', 'completed') THEN
+		PERFORM _aido_bad_param('status', 'must be one of all, pending, completed');
+	END IF;
+	IF priority NOT IN ('low', 'medium', 'high') THEN
+		PERFORM _aido_bad_param('priority', 'must be one of low, medium, high');
+	END IF;
+	IF tag = '' THEN
+		PERFORM _aido_bad_param('tag', 'must not be blank');
+	END IF;
+	IF char_length(q) > 200 THEN
+		PERFORM _aido_bad_param('q', 'must be at most 200 characters');
+	END IF;
+	IF sort NOT IN ('created_at', '-created_at', 'due_date', '-due_date',
+					'priority', '-priority', 'title', '-title') THEN
+		PERFORM _aido_bad_param('sort',
+			'must be one of created_at, -created_at, due_date, -due_date, priority, -priority, title, -title');
+	END IF;
+	SELECT d.sort_key, d.created_at, d.id INTO after_key, after_created_at, after_id
+	FROM _aido_cursor_decode(v_cursor, sort) AS d;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_task_list(user_id uuid, params jsonb DEFAULT '{}',
+										  session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+	v_shown text;
+	v_params record;
+	v_dir text;
+	v_cmp text;
+	v_key text;
+	v_keytype text;
+	v_sql text;
+	v_items jsonb;
+	v_last_key text;
+BEGIN
+	/* a dead session is 401 whatever else is wrong with the request */
+	v_shown := _aido_check_session(aido_task_list.user_id, aido_task_list.session_id);
+	SELECT * INTO v_params FROM _aido_task_list_params(coalesce(params, '{}'));
+
+	v_dir := CASE WHEN v_params.sort LIKE '-%' THEN 'DESC' ELSE 'ASC' END;
+	v_cmp := CASE v_dir WHEN 'DESC' THEN '<' ELSE '>' END;
+	CASE ltrim(v_params.sort, '-')
+		WHEN 'due_date' THEN
+			v_key := $k$coalesce(t.due_date, 'infinity'::timestamptz)$k$;
+			v_keytype := 'timestamptz';
+		WHEN 'priority' THEN
+			v_key := $k$(CASE t.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END)$k$;
+			v_keytype := 'integer';
+		WHEN 'title' THEN
+			v_key := 'lower(t.title)';
+			v_keytype := 'text';
+		ELSE
+			v_key := NULL;
+	END CASE;
+
+	v_sql := 'SELECT to_jsonb(t) AS j, ' || coalesce(v_key || '::text', 'NULL::text')
+		|| ' AS k FROM aido.tasks t WHERE t.user_id = $1';
+	IF v_params.status <> 'all' THEN
+		v_sql := v_sql || ' AND t.completed = $2';
+	END IF;
+	IF v_params.priority IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.priority = $3';
+	END IF;
+	IF v_params.tag IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.tags @> ARRAY[$4]';
+	END IF;
+	IF v_params.q IS NOT NULL THEN
+		v_sql := v_sql || ' AND (strpos(lower(t.title), $5) > 0 OR strpos(lower(t.description), $5) > 0)';
+	END IF;
+	IF v_params.due_before IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.due_date < $6';
+	END IF;
+	IF v_params.due_after IS NOT NULL THEN
+		v_sql := v_sql || ' AND t.due_date > $7';
+	END IF;
+	IF v_params.after_id IS NOT NULL THEN
+		IF v_key IS NULL THEN
+			v_sql := v_sql || format(' AND (t.created_at, t.id) %s ($9, $10)', v_cmp);
+		ELSE
+			v_sql := v_sql || format(' AND (%s, t.created_at, t.id) %s ($8::%s, $9, $10)',
+									 v_key, v_cmp, v_keytype);
+		END IF;
+	END IF;
+	v_sql := v_sql || ' ORDER BY ' || coalesce(v_key || ' ' || v_dir || ', ', '')
+		|| 't.created_at ' || v_dir || ', t.id ' || v_dir || ' LIMIT $11';
+
+	/* the page and the last kept item's sort key, in one statement */
+	EXECUTE 'SELECT coalesce(jsonb_agg(_aido_as_user(p.j, $12) ORDER BY p.n), ''[]''),
+				   max(p.k) FILTER (WHERE p.n = $11 - 1)
+			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || v_sql || ') q) p'
+	INTO v_items, v_last_key
+	USING aido_task_list.user_id, v_params.status = 'completed', v_params.priority,
+		v_params.tag, v_params.q, v_params.due_before, v_params.due_after, v_params.after_key,
+		v_params.after_created_at, v_params.after_id, v_params.page_limit + 1, v_shown;
+	RETURN _aido_page(v_items, v_params.page_limit, v_params.sort, v_last_key);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_conversation_create(user_id uuid, conversation jsonb DEFAULT '{}',
+													session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+	v_body jsonb := coalesce(conversation, '{}');
+	v_conversation record;
+BEGIN
+	v_shown := _aido_check_session(aido_conversation_create.user_id, aido_conversation_create.session_id);
+	IF jsonb_typeof(v_body) <> 'object' THEN
+		PERFORM _aido_raise_invalid('conversation is invalid', _aido_not_object_error('conversation'));
+	END IF;
+	IF jsonb_typeof(v_body -> 'title') = 'string' THEN
+		v_body := jsonb_set(v_body, '{title}', to_jsonb(_aido_trim(v_body ->> 'title')));
+	END IF;
+	PERFORM _aido_raise_invalid('conversation is invalid',
+		_aido_text_field_errors(v_body, 'title', false, 0, 200)
+		|| _aido_unknown_field_errors(v_body, ARRAY['title']));
+	INSERT INTO aido.conversations AS x (user_id, title)
+	VALUES (aido_conversation_create.user_id, nullif(_aido_trim(v_body ->> 'title'), ''))
+	RETURNING x.* INTO v_conversation;
+	RETURN _aido_as_user(to_jsonb(v_conversation), v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_conversation_get(user_id uuid, conversation_id uuid,
+												 session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+	v_conversation jsonb;
+BEGIN
+	v_shown := _aido_check_session(aido_conversation_get.user_id, aido_conversation_get.session_id);
+	SELECT to_jsonb(x) INTO v_conversation
+	FROM aido.conversations x
+	WHERE x.id = aido_conversation_get.conversation_id AND x.user_id = aido_conversation_get.user_id;
+	IF v_conversation IS NULL THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+	RETURN _aido_as_user(v_conversation, v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_conversation_delete(user_id uuid, conversation_id uuid,
+													session_id uuid DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+BEGIN
+	PERFORM _aido_check_session(aido_conversation_delete.user_id, aido_conversation_delete.session_id);
+	DELETE FROM aido.conversations x
+	WHERE x.id = aido_conversation_delete.conversation_id AND x.user_id = aido_conversation_delete.user_id;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_conversation_list(user_id uuid, params jsonb DEFAULT '{}',
+												  session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+	v_shown text;
+	v_params jsonb := coalesce(params, '{}');
+	v_limit integer;
+	v_after record;
+	v_items jsonb;
+BEGIN
+	v_shown := _aido_check_session(aido_conversation_list.user_id, aido_conversation_list.session_id);
+	v_limit := _aido_param_limit(v_params, 50);
+	SELECT * INTO v_after FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), 'conversations');
+	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), v_shown) ORDER BY x.created_at DESC, x.id DESC), '[]')
+	INTO v_items
+	FROM (SELECT * FROM aido.conversations y
+		  WHERE y.user_id = aido_conversation_list.user_id
+			AND (v_after.id IS NULL OR (y.created_at, y.id) < (v_after.created_at, v_after.id))
+		  ORDER BY y.created_at DESC, y.id DESC
+		  LIMIT v_limit + 1) x;
+	RETURN _aido_page(v_items, v_limit, 'conversations', NULL);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_message_errors(message jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	v_errors jsonb;
+BEGIN
+	IF message IS NULL OR jsonb_typeof(message) <> 'object' THEN
+		RETURN _aido_not_object_error('message');
+	END IF;
+	v_errors := _aido_text_field_errors(message, 'role', true, 1, 20)
+		|| _aido_text_field_errors(message, 'content', true, 1, 32000)
+		|| _aido_unknown_field_errors(message, ARRAY['role', 'content']);
+	IF NOT v_errors @> '[{"field": "role"}]'
+		AND message ->> 'role' NOT IN ('user', 'assistant', 'system', 'tool') THEN
+		v_errors := _aido_error('role', 'invalid_choice',
+								'role must be one of user, assistant, system, tool') || v_errors;
+	END IF;
+	RETURN v_errors;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_message_create(user_id uuid, conversation_id uuid, message jsonb,
+											   session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_shown text;
+	v_message record;
+BEGIN
+	v_shown := _aido_check_session(aido_message_create.user_id, aido_message_create.session_id);
+	/* the conversation must be the user's; locking it orders its messages */
+	PERFORM 1 FROM aido.conversations x
+	WHERE x.id = aido_message_create.conversation_id AND x.user_id = aido_message_create.user_id
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+	PERFORM _aido_raise_invalid('message is invalid', _aido_message_errors(message));
+	INSERT INTO aido.messages AS x (conversation_id, user_id, role, content)
+	VALUES (aido_message_create.conversation_id, aido_message_create.user_id,
+			message ->> 'role', message ->> 'content')
+	RETURNING x.* INTO v_message;
+	/* the conversation was last updated when its newest message came */
+	UPDATE aido.conversations x SET updated_at = v_message.created_at
+	WHERE x.id = aido_message_create.conversation_id AND x.user_id = aido_message_create.user_id;
+	RETURN _aido_as_user(to_jsonb(v_message), v_shown);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aido_message_list(user_id uuid, conversation_id uuid,
+											 params jsonb DEFAULT '{}', session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+	v_shown text;
+	v_params jsonb := coalesce(params, '{}');
+	v_limit integer;
+	v_after record;
+	v_items jsonb;
+BEGIN
+	v_shown := _aido_check_session(aido_message_list.user_id, aido_message_list.session_id);
+	v_limit := _aido_param_limit(v_params, 50);
+	SELECT * INTO v_after FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), 'messages');
+	IF NOT EXISTS (SELECT 1 FROM aido.conversations x
+				   WHERE x.id = aido_message_list.conversation_id AND x.user_id = aido_message_list.user_id) THEN
+		PERFORM _aido_not_found('conversation');
+	END IF;
+	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), v_shown) ORDER BY x.created_at, x.id), '[]')
+	INTO v_items
+	FROM (SELECT * FROM aido.messages y
+		  WHERE y.conversation_id = aido_message_list.conversation_id
+			AND y.user_id = aido_message_list.user_id
+			AND (v_after.id IS NULL OR (y.created_at, y.id) > (v_after.created_at, v_after.id))
+		  ORDER BY y.created_at, y.id
+		  LIMIT v_limit + 1) x;
+	RETURN _aido_page(v_items, v_limit, 'messages', NULL);
+END
+$$;
+
 /* the privileges of routines made above, as in 80_privileges.sql */
 DO $grants$
 DECLARE
-	f regprocedure;
+	v_routine regprocedure;
 BEGIN
-	FOR f IN
+	FOR v_routine IN
 		SELECT p.oid::regprocedure
 		FROM pg_catalog.pg_proc p
 		JOIN pg_catalog.pg_depend d
@@ -565,8 +1057,8 @@ BEGIN
 		 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
 		JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'aido'
 	LOOP
-		EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', f);
-		EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO aido_admin', f);
+		EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', v_routine);
+		EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO aido_admin', v_routine);
 	END LOOP;
 END
 $grants$;
