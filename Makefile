@@ -8,13 +8,14 @@
 #   make asan       AddressSanitizer + UBSan builds of the gateway and unit tests
 #   make run        start the gateway (and, without DATABASE_URL, a local cluster)
 #   make bench      benchmarks (see bench/README.md)
+#   make bench-peer aido against the benchmark peer (bench/peer/) only
 
 SHELL := /bin/bash
 PG_CONFIG ?= pg_config
 # Non-root users install through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps extension gateway unit install test run bench clean \
+.PHONY: all deps extension gateway unit install test run bench bench-peer clean \
 	test-faults fuzz fuzz-build asan
 
 all: deps extension gateway
@@ -60,6 +61,10 @@ run: all install
 bench: all install
 	@scripts/deps.sh bench
 	bench/run
+
+bench-peer: all install
+	@scripts/deps.sh bench
+	BENCH_MODE=peer bench/run
 
 clean:
 	$(MAKE) -C extension clean

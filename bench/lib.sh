@@ -358,9 +358,10 @@ machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 # cpu_mark NAME [PID...]: remember the counters.  The client's share is
 # what this shell's finished children used (`times`: so cpu_mark must run
 # in this shell, not in a subshell) plus the live PIDs given (a pgbench
-# still running).  With BENCH_GW_PID set, the gateway's too.
+# still running).  With BENCH_APP_PID or BENCH_GW_PID set, that server's
+# too (its process and children).
 cpu_mark() {
-	local name=$1 cl p v
+	local name=$1 cl p v app=${BENCH_APP_PID:-${BENCH_GW_PID:-}}
 	shift
 	times >"$bench_log/times"
 	cl=$(awk -v hz="$clk_tck" 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%.0f", n * hz }' "$bench_log/times")
@@ -369,7 +370,7 @@ cpu_mark() {
 		cl=$((cl + ${v:-0}))
 	done
 	printf '%s %s %s %s\n' "$(cluster_ticks)" "$(machine_ticks)" "$cl" \
-		"$(if [ -n "${BENCH_GW_PID:-}" ]; then proc_tree_ticks "$BENCH_GW_PID"; else echo 0; fi)" >"$bench_log/mark.$name"
+		"$(if [ -n "$app" ]; then proc_tree_ticks "$app"; else echo 0; fi)" >"$bench_log/mark.$name"
 }
 # cpu_between A B CALLS SECONDS: "server_ms_per_call client_cores
 # others_cores gateway_ms_per_call"

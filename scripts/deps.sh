@@ -17,7 +17,12 @@ pkgs=(
 	chromium
 )
 if [ "${1:-}" = bench ]; then
-	pkgs+=(wrk postgresql-client-15 python3 procps)
+	pkgs+=(wrk hey postgresql-client-15 python3 procps)
+	# bench/peer (make bench-peer): the FastAPI + SQLModel stack of the
+	# Evolution-of-Todo seeds, from Debian.  SQLAlchemy 1.4 (bookworm's)
+	# drives psycopg2 only; uvloop and httptools are uvicorn[standard]'s.
+	pkgs+=(python3-fastapi python3-sqlmodel python3-sqlalchemy python3-psycopg2
+		python3-jwt python3-uvicorn python3-uvloop python3-httptools gunicorn)
 fi
 if [ "${1:-}" = faults ]; then
 	pkgs+=(clang libclang-rt-14-dev pgbouncer openssl)
