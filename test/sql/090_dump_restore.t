@@ -6,22 +6,14 @@ use strict;
 use warnings;
 use Test::More tests => 12;
 use File::Temp qw(tempdir);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AidoPsql qw(psql psql_fails);
 
 my $dir = tempdir(CLEANUP => 1);
 my $src = "aido_dump_src_$$";
 my $dst = "aido_dump_dst_$$";
 $ENV{PGOPTIONS} = '-c aido.password_memory_kib=1024 -c aido.password_iterations=1 -c client_min_messages=warning';
-
-sub psql {
-	my ($db, $sql) = @_;
-	open(my $fh, '-|', 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql)
-		or die "psql: $!";
-	local $/;
-	my $out = <$fh> // '';
-	close($fh);
-	$out =~ s/\s+\z//;
-	return ($? == 0, $out);
-}
 
 system('createdb', $src) == 0 or BAIL_OUT('createdb failed');
 my ($ok) = psql($src, q{
@@ -68,11 +60,8 @@ is($created, '0', 'bootstrap on the restored database has nothing to create');
 my (undef, $login) = psql($dst, q{CALL aido_login('{"email":"dump@example.com","password":"password123"}')});
 like($login, qr/"name": "Dee"/, 'the restored password hash still signs the user in');
 
-open(my $saved_stderr, '>&', \*STDERR) or die;
-open(STDERR, '>', '/dev/null') or die;
-my ($refused) = psql($dst, q{INSERT INTO aido.tasks (user_id, title) SELECT id, '' FROM aido.users});
-open(STDERR, '>&', $saved_stderr) or die;
-ok(!$refused, 'the restored tasks table is still guarded by the validator');
+ok(psql_fails($dst, q{INSERT INTO aido.tasks (user_id, title) SELECT id, '' FROM aido.users}),
+   'the restored tasks table is still guarded by the validator');
 
 my (undef, $next) = psql($dst, q{
 	SELECT count(*) FROM aido.tasks WHERE title = 'weekly review'

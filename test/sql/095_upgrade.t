@@ -10,6 +10,9 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use AidoPsql qw(psql psql_ok psql_fails);
 
 # Every released version, frozen in sql/aido--<version>.sql: one line each.
 my @released = (
@@ -19,35 +22,6 @@ my @released = (
 sub slurp { local (@ARGV, $/) = @_; return scalar <> }
 my ($current) = slurp('extension/aido.control') =~ /^default_version\s*=\s*'([^']+)'/m;
 $ENV{PGOPTIONS} = '-c aido.password_memory_kib=1024 -c aido.password_iterations=1 -c client_min_messages=warning';
-
-# psql(db, sql): (succeeded, output without trailing white space)
-sub psql {
-	my ($db, $sql) = @_;
-	open(my $fh, '-|', 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql)
-		or die "psql: $!";
-	local $/;
-	my $out = <$fh> // '';
-	close($fh);
-	$out =~ s/\s+\z//;
-	return ($? == 0, $out);
-}
-
-# fails(db, sql): the statement fails (its error, expected, is not shown)
-sub fails {
-	my ($db, $sql) = @_;
-	open(my $saved, '>&', \*STDERR) or die;
-	open(STDERR, '>', '/dev/null') or die;
-	my ($ok) = psql($db, $sql);
-	open(STDERR, '>&', $saved) or die;
-	return !$ok;
-}
-
-sub psql_ok {
-	my ($db, $sql) = @_;
-	my ($ok, $out) = psql($db, $sql);
-	die "psql on $db failed: $sql\n$out\n" unless $ok;
-	return $out;
-}
 
 # Each line of `have` not in `want` and the other way round, for a diag.
 sub difference {
@@ -179,7 +153,7 @@ for my $from (@released) {
 		SELECT aido_logout((b->'user'->>'id')::uuid, (b->>'session_id')::uuid) FROM seed;
 	});
 	my $external = psql_ok($db, q{SELECT aido_external_user('provider|42', 'ext@example.com', 'Ext')});
-	fails($db, q{CALL aido_login('{"email":"old@example.com","password":"wrong-password"}', 3600, 'ua', '192.0.2.1')});
+	psql_fails($db, q{CALL aido_login('{"email":"old@example.com","password":"wrong-password"}', 3600, 'ua', '192.0.2.1')});
 	psql_ok($db, q{
 		WITH u AS (SELECT (a->'user'->>'id')::uuid AS id, (a->>'session_id')::uuid AS s FROM seed)
 		SELECT aido_task_create(u.id, '{"title":"plain","tags":["x","y"],"priority":"high","due_date":"2026-03-01T10:00:00Z"}', u.s),
@@ -230,7 +204,7 @@ for my $from (@released) {
 		 "$from: a session opened before the upgrade is still valid");
 	is(psql_ok($db, "SELECT jsonb_array_length(aido_task_list('$user', '{}', '$session') -> 'items')"), '4',
 	   "$from: its task list has the 4 tasks");
-	ok(fails($db, "SELECT aido_session_user('$gone_user', '$gone_session')"), "$from: a session revoked before the upgrade stays revoked");
+	ok(psql_fails($db, "SELECT aido_session_user('$gone_user', '$gone_session')"), "$from: a session revoked before the upgrade stays revoked");
 	ok((psql($db, "SELECT aido_logout('$user', '$second')"))[0], "$from: a second old session signs out");
 	like(psql_ok($db, q{CALL aido_login('{"email":"old@example.com","password":"password123"}')}), qr/"name": "Old"/,
 		 "$from: the password set before the upgrade still signs in");
