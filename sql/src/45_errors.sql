@@ -1,3 +1,9 @@
+/*
+ * Errors.  Each error is raised in one place: here when more than one
+ * routine can meet it, else in the one routine that can.  A body that is
+ * invalid is 23514 with its errors as a JSON array in DETAIL, each element
+ * naming a field: the gateway passes them on.
+ */
 CREATE OR REPLACE FUNCTION _aido_raise_invalid(message text, errors jsonb)
 RETURNS void
 LANGUAGE plpgsql
