@@ -28,10 +28,10 @@ extension: deps
 	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)
 
 gateway: deps
-	@if [ -f gateway/Makefile ]; then $(MAKE) -C gateway; fi
+	$(MAKE) -C gateway
 
 unit: deps
-	@if [ -f test/unit/Makefile ]; then $(MAKE) -C test/unit; fi
+	$(MAKE) -C test/unit
 
 install: extension
 	$(SUDO) $(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
@@ -68,6 +68,6 @@ bench-peer: all install
 
 clean:
 	$(MAKE) -C extension clean
-	@if [ -f gateway/Makefile ]; then $(MAKE) -C gateway clean; fi
-	@if [ -f test/unit/Makefile ]; then $(MAKE) -C test/unit clean; fi
+	$(MAKE) -C gateway clean
+	$(MAKE) -C test/unit clean
 	$(MAKE) -C test/fuzz clean

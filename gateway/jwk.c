@@ -23,7 +23,6 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/param_build.h>
 
 #include "jwk.h"
@@ -56,14 +55,21 @@ static const struct {
 	{ "RS256",	JWK_RSA },
 };
 
+static int	jwk_signature(const struct gw_jwk_policy *,
+		    const struct gw_jwks *, const char *, const char *,
+		    const char *, size_t, const unsigned char *, size_t);
+static int	jwk_claims(const struct gw_jwk_policy *, json_t *, int64_t,
+		    struct gw_ext_claims *);
 static int	jwk_alg_type(const char *);
 static int	jwk_key(json_t *, struct gw_jwk *, const char **);
+static int	jwk_usable(json_t *, const char **);
+static EVP_PKEY	*jwk_ed25519(json_t *);
+static EVP_PKEY	*jwk_p256(json_t *);
+static EVP_PKEY	*jwk_rsa(json_t *, const char **);
 static int	jwk_bytes(json_t *, const char *, size_t, unsigned char **,
 		    size_t *);
 static EVP_PKEY	*jwk_fromdata(const char *, OSSL_PARAM_BLD *);
 static int	jwk_verify(const struct gw_jwk *, const char *, size_t,
-		    const unsigned char *, size_t);
-static int	jwk_hs256(const void *, size_t, const char *, size_t,
 		    const unsigned char *, size_t);
 static int	jwk_string(json_t *, const char *, size_t, char **);
 static int	jwk_audience(json_t *, const char *);
@@ -157,147 +163,161 @@ gw_jwt_verify_external(const struct gw_jwk_policy *pol,
     struct gw_ext_claims *out)
 {
 	struct gw_ext_claims	 c;
-	const struct gw_jwk	*k;
-	json_t			*header, *payload, *v;
+	struct gw_jws		 jws;
+	json_t			*payload, *v;
 	unsigned char		*sig;
-	const char		*dot1, *dot2, *alg, *kid;
-	size_t			 len, siglen, i;
-	int64_t			 nbf, iat;
-	int			 ret, type, named, typed, has_nbf, has_iat;
+	const char		*alg, *kid;
+	size_t			 siglen;
+	int			 ret;
 
-	header = payload = NULL;
+	payload = NULL;
 	sig = NULL;
 	memset(&c, 0, sizeof(c));
 
-	if (token == NULL || (len = strlen(token)) > GW_JWT_MAX)
+	if (gw_jwt_split(token, &jws) == -1)
 		return (GW_JWT_MALFORMED);
-
-	if ((dot1 = strchr(token, '.')) == NULL ||
-	    (dot2 = strchr(dot1 + 1, '.')) == NULL ||
-	    strchr(dot2 + 1, '.') != NULL)
-		return (GW_JWT_MALFORMED);
-
-	ret = GW_JWT_MALFORMED;
-	if ((header = gw_jwt_segment(token, dot1 - token)) == NULL)
-		goto out;
 
 	/* Extensions we do not understand must not be ignored. */
-	if (json_object_get(header, "crit") != NULL)
+	ret = GW_JWT_MALFORMED;
+	if (json_object_get(jws.header, "crit") != NULL)
 		goto out;
-	v = json_object_get(header, "typ");
+	v = json_object_get(jws.header, "typ");
 	if (v != NULL && !json_is_string(v))
 		goto out;
-	v = json_object_get(header, "kid");
+	v = json_object_get(jws.header, "kid");
 	if (v != NULL && !json_is_string(v))
 		goto out;
 	kid = json_string_value(v);
 
 	ret = GW_JWT_ALG;
-	if ((alg = json_string_value(json_object_get(header, "alg"))) == NULL)
+	alg = json_string_value(json_object_get(jws.header, "alg"));
+	if (alg == NULL)
 		goto out;
 
-	if (gw_b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig,
-	    &siglen) == -1) {
-		ret = GW_JWT_MALFORMED;
+	ret = GW_JWT_MALFORMED;
+	if (gw_b64url_decode(jws.sig, strlen(jws.sig), &sig, &siglen) == -1)
 		goto out;
-	}
 
-	if (!strcmp(alg, "HS256")) {
-		/* Only ever the shared secret: never a key of the JWKS. */
-		if (pol->hs256 == NULL)
-			goto out;
-		ret = GW_JWT_SIGNATURE;
-		if (!jwk_hs256(pol->hs256, pol->hs256_len, token,
-		    dot2 - token, sig, siglen))
-			goto out;
-	} else {
-		if ((type = jwk_alg_type(alg)) == 0)
-			goto out;
-
-		/*
-		 * The keys the token names (all keys of its type when it
-		 * names none); kid matched, type not: the token lies
-		 * about its key, and no refetch will mend that.
-		 */
-		named = typed = 0;
-		ret = GW_JWT_SIGNATURE;
-		for (i = 0; i < gw_jwks_count(set); i++) {
-			k = &set->keys[i];
-			if (kid != NULL &&
-			    (k->kid == NULL || strcmp(k->kid, kid)))
-				continue;
-			named++;
-			if (k->type != type)
-				continue;
-			typed++;
-			if (jwk_verify(k, token, dot2 - token, sig, siglen))
-				break;
-		}
-		if (i == gw_jwks_count(set)) {
-			if (named == 0 || (kid == NULL && typed == 0))
-				ret = GW_JWT_KID;
-			else if (typed == 0)
-				ret = GW_JWT_ALG;
-			goto out;
-		}
-	}
+	if ((ret = jwk_signature(pol, set, alg, kid, token, jws.input_len,
+	    sig, siglen)) != GW_JWT_OK)
+		goto out;
 
 	/* Only now is the payload worth reading. */
 	ret = GW_JWT_MALFORMED;
-	if ((payload = gw_jwt_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
+	if ((payload = gw_jwt_segment(jws.payload, jws.payload_len)) == NULL)
 		goto out;
 
-	ret = GW_JWT_CLAIMS;
-	if (jwk_string(payload, "sub", GW_JWK_SUB_MAX, &c.sub) == -1 ||
-	    c.sub == NULL ||
-	    gw_jwt_time(payload, "exp", -GW_JWT_TIME_MAX, &c.exp) != 0)
-		goto out;
+	if ((ret = jwk_claims(pol, payload, now, &c)) == GW_JWT_OK) {
+		*out = c;
+		memset(&c, 0, sizeof(c));
+	}
+
+out:
+	gw_ext_claims_free(&c);
+	json_decref(jws.header);
+	json_decref(payload);
+	free(sig);
+
+	return (ret);
+}
+
+/*
+ * The signature of a token whose header names alg (and kid, or NULL):
+ * GW_JWT_OK, or why not.
+ */
+static int
+jwk_signature(const struct gw_jwk_policy *pol, const struct gw_jwks *set,
+    const char *alg, const char *kid, const char *input, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	const struct gw_jwk	*k;
+	size_t			 i, named, typed;
+	int			 type;
+
+	/* Only ever the shared secret: never a key of the JWKS. */
+	if (!strcmp(alg, "HS256")) {
+		if (pol->hs256 == NULL)
+			return (GW_JWT_ALG);
+		return (gw_jwt_hs256(pol->hs256, pol->hs256_len, input, len,
+		    sig, siglen) ? GW_JWT_OK : GW_JWT_SIGNATURE);
+	}
+
+	if ((type = jwk_alg_type(alg)) == 0)
+		return (GW_JWT_ALG);
+
+	/*
+	 * The keys the token names (all keys of its type when it names
+	 * none); kid matched, type not: the token lies about its key, and
+	 * no refetch will mend that.
+	 */
+	named = typed = 0;
+	for (i = 0; i < gw_jwks_count(set); i++) {
+		k = &set->keys[i];
+		if (kid != NULL && (k->kid == NULL || strcmp(k->kid, kid)))
+			continue;
+		named++;
+		if (k->type != type)
+			continue;
+		typed++;
+		if (jwk_verify(k, input, len, sig, siglen))
+			return (GW_JWT_OK);
+	}
+
+	if (named == 0 || (kid == NULL && typed == 0))
+		return (GW_JWT_KID);
+	if (typed == 0)
+		return (GW_JWT_ALG);
+
+	return (GW_JWT_SIGNATURE);
+}
+
+/*
+ * The claims of a token whose signature verified, at time now, into c
+ * (which the caller frees): GW_JWT_OK, or why not.
+ */
+static int
+jwk_claims(const struct gw_jwk_policy *pol, json_t *payload, int64_t now,
+    struct gw_ext_claims *c)
+{
+	json_t		*v;
+	int64_t		 nbf, iat;
+	int		 has_nbf, has_iat;
+
+	if (jwk_string(payload, "sub", GW_JWK_SUB_MAX, &c->sub) == -1 ||
+	    c->sub == NULL ||
+	    gw_jwt_time(payload, "exp", -GW_JWT_TIME_MAX, &c->exp) != 0)
+		return (GW_JWT_CLAIMS);
 
 	/* email and name are the provider's to fill; we keep them if sane. */
-	if (jwk_string(payload, "email", 255, &c.email) == -1)
-		c.email = NULL;
-	if (jwk_string(payload, "name", 1000, &c.name) == -1)
-		c.name = NULL;
+	if (jwk_string(payload, "email", 255, &c->email) == -1)
+		c->email = NULL;
+	if (jwk_string(payload, "name", 1000, &c->name) == -1)
+		c->name = NULL;
 
 	/* Times are within GW_JWT_TIME_MAX: the leeway cannot overflow. */
-	ret = GW_JWT_EXPIRED;
-	if (c.exp + GW_JWT_LEEWAY <= now)
-		goto out;
+	if (c->exp + GW_JWT_LEEWAY <= now)
+		return (GW_JWT_EXPIRED);
 
 	/* nbf and iat may be absent; present, both must be sane, then past. */
 	if ((has_nbf = gw_jwt_time(payload, "nbf", -GW_JWT_TIME_MAX,
 	    &nbf)) == -1 ||
 	    (has_iat = gw_jwt_time(payload, "iat", -GW_JWT_TIME_MAX,
-	    &iat)) == -1) {
-		ret = GW_JWT_CLAIMS;
-		goto out;
-	}
+	    &iat)) == -1)
+		return (GW_JWT_CLAIMS);
 	if ((has_nbf == 0 && nbf - GW_JWT_LEEWAY > now) ||
 	    (has_iat == 0 && iat - GW_JWT_LEEWAY > now))
-		goto out;
+		return (GW_JWT_EXPIRED);
 
-	ret = GW_JWT_ISSUER;
 	if (pol->issuer != NULL && ((v = json_object_get(payload, "iss")) ==
 	    NULL || !json_is_string(v) || strcmp(json_string_value(v),
 	    pol->issuer)))
-		goto out;
+		return (GW_JWT_ISSUER);
 
-	ret = GW_JWT_AUDIENCE;
 	if (pol->audience != NULL &&
 	    !jwk_audience(json_object_get(payload, "aud"), pol->audience))
-		goto out;
+		return (GW_JWT_AUDIENCE);
 
-	*out = c;
-	memset(&c, 0, sizeof(c));
-	ret = GW_JWT_OK;
-
-out:
-	gw_ext_claims_free(&c);
-	json_decref(header);
-	json_decref(payload);
-	free(sig);
-
-	return (ret);
+	return (GW_JWT_OK);
 }
 
 void
@@ -307,26 +327,6 @@ gw_ext_claims_free(struct gw_ext_claims *c)
 	free(c->email);
 	free(c->name);
 	memset(c, 0, sizeof(*c));
-}
-
-/*
- * Why a provider's token was refused, for a log line.
- */
-const char *
-gw_jwk_reason(int code)
-{
-	switch (code) {
-	case GW_JWT_ALG:
-		return ("algorithm not allowed for the key");
-	case GW_JWT_KID:
-		return ("no key for the token");
-	case GW_JWT_ISSUER:
-		return ("issuer is not AUTH_ISSUER");
-	case GW_JWT_AUDIENCE:
-		return ("audience lacks AUTH_AUDIENCE");
-	default:
-		return (gw_jwt_reason(code));
-	}
 }
 
 static int
@@ -348,117 +348,25 @@ jwk_alg_type(const char *alg)
 static int
 jwk_key(json_t *jwk, struct gw_jwk *out, const char **why)
 {
-	OSSL_PARAM_BLD	*bld;
-	BIGNUM		*n, *e;
-	json_t		*v, *op;
-	unsigned char	*x, *y, *nb, *eb, pt[65];
-	const char	*kty, *crv, *s;
-	size_t		 xlen, ylen, nlen, elen, i;
-	int		 ok;
+	json_t		*v;
 
 	memset(out, 0, sizeof(*out));
-	x = y = nb = eb = NULL;
-	n = e = NULL;
-	bld = NULL;
 
-	*why = "not a JSON object with a kty";
-	if (!json_is_object(jwk) ||
-	    (kty = json_string_value(json_object_get(jwk, "kty"))) == NULL)
-		return (-1);
-
-	*why = "a key not for signatures (use)";
-	if ((v = json_object_get(jwk, "use")) != NULL &&
-	    (!json_is_string(v) || strcmp(json_string_value(v), "sig")))
-		return (-1);
-
-	*why = "a key whose key_ops lack verify";
-	if ((v = json_object_get(jwk, "key_ops")) != NULL) {
-		if (!json_is_array(v))
-			return (-1);
-		ok = 0;
-		json_array_foreach(v, i, op) {
-			if ((s = json_string_value(op)) != NULL &&
-			    !strcmp(s, "verify"))
-				ok = 1;
-		}
-		if (!ok)
-			return (-1);
-	}
-
-	*why = "a kid that is not a string";
-	if ((v = json_object_get(jwk, "kid")) != NULL && !json_is_string(v))
-		return (-1);
-
-	crv = json_string_value(json_object_get(jwk, "crv"));
-	if (!strcmp(kty, "OKP") && crv != NULL && !strcmp(crv, "Ed25519"))
-		out->type = JWK_ED25519;
-	else if (!strcmp(kty, "EC") && crv != NULL && !strcmp(crv, "P-256"))
-		out->type = JWK_P256;
-	else if (!strcmp(kty, "RSA"))
-		out->type = JWK_RSA;
-	else {
-		*why = "an unsupported kty or crv";
-		return (-1);
-	}
-
-	*why = "an alg that does not fit the key";
-	if ((v = json_object_get(jwk, "alg")) != NULL &&
-	    (!json_is_string(v) ||
-	    jwk_alg_type(json_string_value(v)) != out->type))
+	if ((out->type = jwk_usable(jwk, why)) == 0)
 		return (-1);
 
 	*why = "malformed key material";
 	switch (out->type) {
 	case JWK_ED25519:
-		if (jwk_bytes(jwk, "x", 32, &x, &xlen) == -1)
-			break;
-		out->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
-		    NULL, x, xlen);
+		out->pkey = jwk_ed25519(jwk);
 		break;
 	case JWK_P256:
-		if (jwk_bytes(jwk, "x", 32, &x, &xlen) == -1 ||
-		    jwk_bytes(jwk, "y", 32, &y, &ylen) == -1)
-			break;
-		pt[0] = POINT_CONVERSION_UNCOMPRESSED;
-		memcpy(pt + 1, x, 32);
-		memcpy(pt + 33, y, 32);
-		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-		    !OSSL_PARAM_BLD_push_utf8_string(bld,
-		    OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) ||
-		    !OSSL_PARAM_BLD_push_octet_string(bld,
-		    OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt)))
-			break;
-		out->pkey = jwk_fromdata("EC", bld);
+		out->pkey = jwk_p256(jwk);
 		break;
 	case JWK_RSA:
-		if (jwk_bytes(jwk, "n", 0, &nb, &nlen) == -1 ||
-		    jwk_bytes(jwk, "e", 0, &eb, &elen) == -1 || elen > 8 ||
-		    (n = BN_bin2bn(nb, nlen, NULL)) == NULL ||
-		    (e = BN_bin2bn(eb, elen, NULL)) == NULL)
-			break;
-		if (BN_num_bits(n) < JWK_RSA_MIN_BITS ||
-		    BN_num_bits(n) > JWK_RSA_MAX_BITS) {
-			*why = "an RSA key of fewer than 2048 or more than "
-			    "8192 bits";
-			break;
-		}
-		if (!BN_is_odd(e) || BN_is_one(e))
-			break;
-		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
-			break;
-		out->pkey = jwk_fromdata("RSA", bld);
+		out->pkey = jwk_rsa(jwk, why);
 		break;
 	}
-
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(n);
-	BN_free(e);
-	free(x);
-	free(y);
-	free(nb);
-	free(eb);
 
 	if (out->pkey == NULL)
 		return (-1);
@@ -472,6 +380,159 @@ jwk_key(json_t *jwk, struct gw_jwk *out, const char **why)
 	}
 
 	return (0);
+}
+
+/*
+ * The type of key a JWK holds when it may verify signatures (its "use",
+ * "key_ops", "kid" and "alg" allow it); else 0 and why not.
+ */
+static int
+jwk_usable(json_t *jwk, const char **why)
+{
+	json_t		*v, *op;
+	const char	*kty, *crv, *s;
+	size_t		 i;
+	int		 ok, type;
+
+	*why = "not a JSON object with a kty";
+	if (!json_is_object(jwk) ||
+	    (kty = json_string_value(json_object_get(jwk, "kty"))) == NULL)
+		return (0);
+
+	*why = "a key not for signatures (use)";
+	if ((v = json_object_get(jwk, "use")) != NULL &&
+	    (!json_is_string(v) || strcmp(json_string_value(v), "sig")))
+		return (0);
+
+	*why = "a key whose key_ops lack verify";
+	if ((v = json_object_get(jwk, "key_ops")) != NULL) {
+		if (!json_is_array(v))
+			return (0);
+		ok = 0;
+		json_array_foreach(v, i, op) {
+			if ((s = json_string_value(op)) != NULL &&
+			    !strcmp(s, "verify"))
+				ok = 1;
+		}
+		if (!ok)
+			return (0);
+	}
+
+	*why = "a kid that is not a string";
+	if ((v = json_object_get(jwk, "kid")) != NULL && !json_is_string(v))
+		return (0);
+
+	crv = json_string_value(json_object_get(jwk, "crv"));
+	if (!strcmp(kty, "OKP") && crv != NULL && !strcmp(crv, "Ed25519"))
+		type = JWK_ED25519;
+	else if (!strcmp(kty, "EC") && crv != NULL && !strcmp(crv, "P-256"))
+		type = JWK_P256;
+	else if (!strcmp(kty, "RSA"))
+		type = JWK_RSA;
+	else {
+		*why = "an unsupported kty or crv";
+		return (0);
+	}
+
+	*why = "an alg that does not fit the key";
+	if ((v = json_object_get(jwk, "alg")) != NULL &&
+	    (!json_is_string(v) ||
+	    jwk_alg_type(json_string_value(v)) != type))
+		return (0);
+
+	return (type);
+}
+
+static EVP_PKEY *
+jwk_ed25519(json_t *jwk)
+{
+	EVP_PKEY	*pkey;
+	unsigned char	*x;
+	size_t		 xlen;
+
+	if (jwk_bytes(jwk, "x", 32, &x, &xlen) == -1)
+		return (NULL);
+
+	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x, xlen);
+	free(x);
+
+	return (pkey);
+}
+
+static EVP_PKEY *
+jwk_p256(json_t *jwk)
+{
+	OSSL_PARAM_BLD	*bld;
+	EVP_PKEY	*pkey;
+	unsigned char	*x, *y, pt[65];
+	size_t		 xlen, ylen;
+
+	x = y = NULL;
+	bld = NULL;
+	pkey = NULL;
+
+	if (jwk_bytes(jwk, "x", 32, &x, &xlen) == -1 ||
+	    jwk_bytes(jwk, "y", 32, &y, &ylen) == -1)
+		goto out;
+
+	pt[0] = POINT_CONVERSION_UNCOMPRESSED;
+	memcpy(pt + 1, x, 32);
+	memcpy(pt + 33, y, 32);
+	if ((bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+	    "P-256", 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+	    pt, sizeof(pt)))
+		pkey = jwk_fromdata("EC", bld);
+
+out:
+	OSSL_PARAM_BLD_free(bld);
+	free(x);
+	free(y);
+
+	return (pkey);
+}
+
+static EVP_PKEY *
+jwk_rsa(json_t *jwk, const char **why)
+{
+	OSSL_PARAM_BLD	*bld;
+	EVP_PKEY	*pkey;
+	BIGNUM		*n, *e;
+	unsigned char	*nb, *eb;
+	size_t		 nlen, elen;
+
+	nb = eb = NULL;
+	n = e = NULL;
+	bld = NULL;
+	pkey = NULL;
+
+	if (jwk_bytes(jwk, "n", 0, &nb, &nlen) == -1 ||
+	    jwk_bytes(jwk, "e", 0, &eb, &elen) == -1 || elen > 8 ||
+	    (n = BN_bin2bn(nb, nlen, NULL)) == NULL ||
+	    (e = BN_bin2bn(eb, elen, NULL)) == NULL)
+		goto out;
+
+	if (BN_num_bits(n) < JWK_RSA_MIN_BITS ||
+	    BN_num_bits(n) > JWK_RSA_MAX_BITS) {
+		*why = "an RSA key of fewer than 2048 or more than 8192 bits";
+		goto out;
+	}
+
+	if (BN_is_odd(e) && !BN_is_one(e) &&
+	    (bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+		pkey = jwk_fromdata("RSA", bld);
+
+out:
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	free(nb);
+	free(eb);
+
+	return (pkey);
 }
 
 /*
@@ -600,24 +661,6 @@ jwk_verify(const struct gw_jwk *k, const char *input, size_t len,
 
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(der);
-
-	return (ok);
-}
-
-static int
-jwk_hs256(const void *key, size_t keylen, const char *input, size_t len,
-    const unsigned char *sig, size_t siglen)
-{
-	unsigned char	mac[32];
-	unsigned int	maclen;
-	int		ok;
-
-	maclen = sizeof(mac);
-	ok = siglen == sizeof(mac) &&
-	    HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)input,
-	    len, mac, &maclen) != NULL && maclen == sizeof(mac) &&
-	    CRYPTO_memcmp(mac, sig, sizeof(mac)) == 0;
-	OPENSSL_cleanse(mac, sizeof(mac));
 
 	return (ok);
 }

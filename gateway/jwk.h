@@ -47,6 +47,5 @@ int		 gw_jwt_verify_external(const struct gw_jwk_policy *,
 		    const struct gw_jwks *, const char *, int64_t,
 		    struct gw_ext_claims *);
 void		 gw_ext_claims_free(struct gw_ext_claims *);
-const char	*gw_jwk_reason(int);
 
 #endif

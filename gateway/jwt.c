@@ -213,51 +213,40 @@ gw_jwt_verify(const void *key, size_t keylen, const char *token, int64_t now,
     struct gw_jwt_claims *out)
 {
 	struct gw_jwt_claims	 claims;
-	json_t			*header, *payload, *alg, *typ;
-	unsigned char		 mac[JWT_SIG_LEN], *sig;
-	const char		*dot1, *dot2;
-	size_t			 len, siglen;
+	struct gw_jws		 jws;
+	json_t			*payload, *alg, *typ;
+	unsigned char		*sig;
+	size_t			 siglen;
 	int			 ret;
 
-	header = payload = NULL;
+	payload = NULL;
 	sig = NULL;
 
-	if (token == NULL || (len = strlen(token)) > GW_JWT_MAX)
+	if (gw_jwt_split(token, &jws) == -1)
 		return (GW_JWT_MALFORMED);
-
-	if ((dot1 = strchr(token, '.')) == NULL ||
-	    (dot2 = strchr(dot1 + 1, '.')) == NULL ||
-	    strchr(dot2 + 1, '.') != NULL)
-		return (GW_JWT_MALFORMED);
-
-	ret = GW_JWT_MALFORMED;
-	if ((header = gw_jwt_segment(token, dot1 - token)) == NULL)
-		goto out;
 
 	/* The algorithm is fixed by us, never chosen by the token. */
-	alg = json_object_get(header, "alg");
-	if (!json_is_string(alg) || strcmp(json_string_value(alg), "HS256")) {
-		ret = GW_JWT_ALG;
+	ret = GW_JWT_ALG;
+	alg = json_object_get(jws.header, "alg");
+	if (!json_is_string(alg) || strcmp(json_string_value(alg), "HS256"))
 		goto out;
-	}
 
-	typ = json_object_get(header, "typ");
+	ret = GW_JWT_MALFORMED;
+	typ = json_object_get(jws.header, "typ");
 	if (typ != NULL && (!json_is_string(typ) ||
 	    strcasecmp(json_string_value(typ), "JWT")))
 		goto out;
 
-	if (gw_b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig, &siglen) == -1)
+	if (gw_b64url_decode(jws.sig, strlen(jws.sig), &sig, &siglen) == -1)
 		goto out;
 
 	ret = GW_JWT_SIGNATURE;
-	if (siglen != JWT_SIG_LEN ||
-	    jwt_hmac(key, keylen, token, dot2 - token, mac) == -1 ||
-	    CRYPTO_memcmp(mac, sig, JWT_SIG_LEN) != 0)
+	if (!gw_jwt_hs256(key, keylen, token, jws.input_len, sig, siglen))
 		goto out;
 
 	/* Only now is the payload worth reading. */
 	ret = GW_JWT_MALFORMED;
-	if ((payload = gw_jwt_segment(dot1 + 1, dot2 - dot1 - 1)) == NULL)
+	if ((payload = gw_jwt_segment(jws.payload, jws.payload_len)) == NULL)
 		goto out;
 
 	ret = GW_JWT_CLAIMS;
@@ -277,8 +266,7 @@ gw_jwt_verify(const void *key, size_t keylen, const char *token, int64_t now,
 	ret = GW_JWT_OK;
 
 out:
-	OPENSSL_cleanse(mac, sizeof(mac));
-	json_decref(header);
+	json_decref(jws.header);
 	json_decref(payload);
 	free(sig);
 
@@ -286,27 +274,51 @@ out:
 }
 
 /*
- * Why a token was refused, for a log line (never the token itself).
+ * A token as header.payload.signature, at most GW_JWT_MAX long, its
+ * header a JSON object (the caller releases jws->header): 0, or -1 when
+ * it is not.  Here and in jwk.c.
  */
-const char *
-gw_jwt_reason(int code)
+int
+gw_jwt_split(const char *token, struct gw_jws *jws)
 {
-	switch (code) {
-	case GW_JWT_OK:
-		return ("valid");
-	case GW_JWT_MALFORMED:
-		return ("malformed token");
-	case GW_JWT_ALG:
-		return ("algorithm not HS256");
-	case GW_JWT_SIGNATURE:
-		return ("bad signature");
-	case GW_JWT_CLAIMS:
-		return ("missing or invalid claims");
-	case GW_JWT_EXPIRED:
-		return ("expired token");
-	default:
-		return ("invalid token");
-	}
+	const char	*dot1, *dot2;
+
+	memset(jws, 0, sizeof(*jws));
+
+	if (token == NULL || strlen(token) > GW_JWT_MAX ||
+	    (dot1 = strchr(token, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL ||
+	    strchr(dot2 + 1, '.') != NULL)
+		return (-1);
+
+	if ((jws->header = gw_jwt_segment(token, dot1 - token)) == NULL)
+		return (-1);
+
+	jws->input_len = dot2 - token;
+	jws->payload = dot1 + 1;
+	jws->payload_len = dot2 - dot1 - 1;
+	jws->sig = dot2 + 1;
+
+	return (0);
+}
+
+/*
+ * True when sig is the HS256 MAC of input under key, compared in constant
+ * time.  Here and in jwk.c.
+ */
+int
+gw_jwt_hs256(const void *key, size_t keylen, const char *input, size_t len,
+    const unsigned char *sig, size_t siglen)
+{
+	unsigned char	mac[JWT_SIG_LEN];
+	int		ok;
+
+	ok = siglen == JWT_SIG_LEN &&
+	    jwt_hmac(key, keylen, input, len, mac) == 0 &&
+	    CRYPTO_memcmp(mac, sig, JWT_SIG_LEN) == 0;
+	OPENSSL_cleanse(mac, sizeof(mac));
+
+	return (ok);
 }
 
 static int

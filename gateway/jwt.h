@@ -45,10 +45,23 @@ char		*gw_jwt_sign(const void *, size_t, const char *,
 		    const char *, int64_t, int64_t);
 int		 gw_jwt_verify(const void *, size_t, const char *, int64_t,
 		    struct gw_jwt_claims *);
-const char	*gw_jwt_reason(int);
 
-/* Shared with jwk.c: one segment as a JSON object, one NumericDate claim. */
+/*
+ * Shared with jwk.c: a token split into its parts, one segment as a JSON
+ * object, an HS256 signature check, one NumericDate claim.
+ */
+struct gw_jws {
+	json_t		*header;	/* a JSON object */
+	size_t		 input_len;	/* of header.payload, the signed part */
+	const char	*payload;	/* base64url */
+	size_t		 payload_len;
+	const char	*sig;		/* base64url, to the end */
+};
+
+int		 gw_jwt_split(const char *, struct gw_jws *);
 json_t		*gw_jwt_segment(const char *, size_t);
+int		 gw_jwt_hs256(const void *, size_t, const char *, size_t,
+		    const unsigned char *, size_t);
 int		 gw_jwt_time(json_t *, const char *, int64_t, int64_t *);
 
 #endif

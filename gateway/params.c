@@ -6,7 +6,6 @@
  * or bytes that are not UTF-8 (400 before any database call).
  */
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "params.h"
 
 static char	*params_decode(const char *, size_t);
+static int	 params_hex(int);
 
 /*
  * Returns the JSON text (malloc'd), or NULL with err set.  A NULL or empty
@@ -88,44 +88,70 @@ fail:
 }
 
 /*
- * x-www-form-urlencoded decoding; NULL for a malformed escape or a NUL.
- * (json_string refuses what is not UTF-8.)
+ * x-www-form-urlencoded decoding, malloc'd; NULL for a malformed escape
+ * or a NUL.  (json_string refuses what is not UTF-8.)
  */
 static char *
 params_decode(const char *s, size_t len)
 {
-	char		*buf, *o, hex[3];
-	size_t		 i;
+	char		*buf;
 
 	if ((buf = malloc(len + 1)) == NULL)
 		return (NULL);
 
-	o = buf;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '+') {
-			*o++ = ' ';
-			continue;
-		}
-		if (s[i] != '%') {
-			*o++ = s[i];
-			continue;
-		}
-		if (i + 2 >= len || !isxdigit((unsigned char)s[i + 1]) ||
-		    !isxdigit((unsigned char)s[i + 2])) {
-			free(buf);
-			return (NULL);
-		}
-		hex[0] = s[i + 1];
-		hex[1] = s[i + 2];
-		hex[2] = '\0';
-		if ((*o = (char)strtol(hex, NULL, 16)) == '\0') {
-			free(buf);
-			return (NULL);
-		}
-		o++;
-		i += 2;
+	if (gw_pct_decode(buf, len + 1, s, len, 1) == -1) {
+		free(buf);
+		return (NULL);
 	}
-	*o = '\0';
 
 	return (buf);
+}
+
+/*
+ * Percent-decoding (RFC 3986 §2.1) of len bytes at s into out, of outlen
+ * bytes, NUL-terminated; with form, '+' is a space (a query string).  The
+ * length decoded, or -1 for a malformed escape, an escaped NUL, or an out
+ * too small: a path segment ({user}, router.c) and the query string
+ * (here) are decoded alike.
+ */
+int
+gw_pct_decode(char *out, size_t outlen, const char *s, size_t len, int form)
+{
+	size_t		i, n;
+	int		hi, lo;
+
+	for (i = n = 0; i < len; i++, n++) {
+		if (n + 1 >= outlen)
+			return (-1);
+		if (s[i] == '+' && form) {
+			out[n] = ' ';
+		} else if (s[i] != '%') {
+			out[n] = s[i];
+		} else {
+			if (i + 2 >= len || (hi = params_hex(s[i + 1])) == -1 ||
+			    (lo = params_hex(s[i + 2])) == -1 ||
+			    (hi == 0 && lo == 0))
+				return (-1);
+			out[n] = (char)(hi << 4 | lo);
+			i += 2;
+		}
+	}
+	if (outlen == 0)
+		return (-1);
+	out[n] = '\0';
+
+	return ((int)n);
+}
+
+static int
+params_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+
+	return (-1);
 }

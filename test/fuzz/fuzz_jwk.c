@@ -60,7 +60,6 @@ verify(const struct gw_jwks *set, const char *token)
 
 	memset(&c, 0, sizeof(c));
 	ret = gw_jwt_verify_external(&policy, set, token, NOW, &c);
-	(void)gw_jwk_reason(ret);
 	if (ret != GW_JWT_OK)
 		return;
 

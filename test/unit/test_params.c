@@ -1,6 +1,6 @@
 /*
  * gateway/params.c: a query string as the JSON object of strings given to
- * the aido_*_list functions.
+ * the aido_*_list functions, and the percent-decoder of the gateway.
  */
 
 #include <stdlib.h>
@@ -72,6 +72,20 @@ main(void)
 		(void)snprintf(big + strlen(big), sizeof(big) - strlen(big),
 		    "k%d=v&", i);
 	refused(big, "more than 64 parameters are refused");
+
+	/* A path segment ({user}, router.c) is decoded the same way. */
+	ok(gw_pct_decode(big, 8, "a+b%2Fc", 7, 0) == 5 &&
+	    !strcmp(big, "a+b/c"), "in a path segment, + is itself");
+	ok(gw_pct_decode(big, 6, "a+b%2Fc", 7, 0) == 5,
+	    "the output may be exactly as long as the result");
+	ok(gw_pct_decode(big, 5, "a+b%2Fc", 7, 0) == -1,
+	    "an output too small is refused");
+	ok(gw_pct_decode(big, 8, "%00", 3, 0) == -1 &&
+	    gw_pct_decode(big, 8, "%0", 2, 0) == -1 &&
+	    gw_pct_decode(big, 8, "%g0", 3, 0) == -1,
+	    "an encoded NUL, a truncated and a malformed escape are refused");
+	ok(gw_pct_decode(big, 1, "", 0, 0) == 0 && big[0] == '\0',
+	    "an empty segment decodes to an empty string");
 
 	return (tap_done());
 }
