@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the npm packages of package-lock.json (the API explorer served at
-# /docs, and playwright-core for the browser tests) into node_modules, when
+# /docs, playwright-core for the browser tests, and the official MCP SDK and
+# conformance suite for the tests of /mcp) into node_modules, when
 # they are missing or older than the lockfile, and say so.  Called by make;
 # does nothing when node_modules is up to date.
 #
@@ -13,7 +14,10 @@ cd "$(dirname "$0")/.."
 stamp=node_modules/.package-lock.json
 if [ -f "$stamp" ] && [ ! package-lock.json -nt "$stamp" ] &&
     [ -f node_modules/swagger-ui-dist/swagger-ui-bundle.js ] &&
-    [ -f node_modules/playwright-core/package.json ]; then
+    [ -f node_modules/playwright-core/package.json ] &&
+    [ -f node_modules/@modelcontextprotocol/sdk/package.json ] &&
+    [ -f node_modules/@modelcontextprotocol/conformance/dist/index.js ] &&
+    [ -f node_modules/mcp-conformance-next/dist/index.js ]; then
 	exit 0
 fi
 
@@ -33,6 +37,7 @@ if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
 	"${sudo[@]}" apt-get install -y -q --no-install-recommends nodejs npm
 fi
 
-echo "aido: installing npm packages (npm ci: swagger-ui-dist, playwright-core)"
+echo "aido: installing npm packages (npm ci: swagger-ui-dist, playwright-core," \
+    "@modelcontextprotocol/sdk, @modelcontextprotocol/conformance)"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 SCARF_ANALYTICS=false
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
