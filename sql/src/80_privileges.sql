@@ -40,6 +40,7 @@ GRANT EXECUTE ON FUNCTION
 	aido_task_update(uuid, uuid, jsonb, uuid),
 	aido_task_replace(uuid, uuid, jsonb, uuid),
 	aido_task_toggle(uuid, uuid, uuid),
+	aido_mcp_call(uuid, text, jsonb, uuid),
 	aido_task_delete(uuid, uuid, uuid),
 	aido_conversation_create(uuid, jsonb, uuid),
 	aido_conversation_get(uuid, uuid, uuid),

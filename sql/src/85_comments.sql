@@ -39,6 +39,8 @@ COMMENT ON FUNCTION aido_task_toggle(uuid, uuid, uuid) IS
 'flips completed; completing a recurring task creates its next occurrence once';
 COMMENT ON FUNCTION aido_task_delete(uuid, uuid, uuid) IS
 'deletes a task of a user; P0002 when there is none';
+COMMENT ON FUNCTION aido_mcp_call(uuid, text, jsonb, uuid) IS
+'one tool call of the assistant (POST /mcp): add_task, list_tasks, get_task, complete_task, delete_task or update_task with its arguments, for the user of the token; a user_id argument must name that user (42501); returns the tool''s structured result';
 COMMENT ON FUNCTION aido_conversation_create(uuid, jsonb, uuid) IS
 'creates a conversation {title?} for a user';
 COMMENT ON FUNCTION aido_conversation_get(uuid, uuid, uuid) IS
