@@ -65,6 +65,7 @@ gw_worker_init(int state)
 		return (KORE_RESULT_OK);
 
 	gw_db_init();
+	gw_mcp_tools_init();
 	done = 1;
 
 	return (KORE_RESULT_OK);

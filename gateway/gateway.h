@@ -101,6 +101,16 @@ struct gw_keywait {
 	TAILQ_ENTRY(gw_ctx)	 wlist;
 };
 
+/* One JSON-RPC message of POST /mcp (mcp.c). */
+struct gw_mcp {
+	json_t			*msg;		/* the body, parsed */
+	json_t			*id;		/* NULL: a notification */
+	json_t			*params;
+	const char		*method;
+	int			 modern;	/* 2026-07-28 */
+	int			 authenticated;
+};
+
 struct gw_ctx {
 	u_int64_t		 started;
 	const struct gw_route	*route;
@@ -122,6 +132,7 @@ struct gw_ctx {
 	const char		*sqlstate;	/* of a failure */
 	struct gw_call		 call;
 	struct gw_dbstate	 db;
+	struct gw_mcp		 mcp;
 };
 
 /* startup.c (parent) */
@@ -137,6 +148,7 @@ int	gw_worker_init(int);
 
 /* router.c */
 int	gw_http_request(struct http_request *);
+int	gw_router_auth(struct http_request *, struct gw_ctx *);
 
 /* http.c */
 void	gw_http_connect(struct connection *);
@@ -192,5 +204,18 @@ int	route_messages_create(struct http_request *, struct gw_ctx *);
 int	route_static_get(struct http_request *, struct gw_ctx *);
 
 int	gw_routes_query(struct http_request *, struct gw_ctx *);
+
+/* mcp.c, mcp_tools.c */
+#define GW_MCP_NONE		0
+#define GW_MCP_TOOL		1	/* one aido_mcp_call */
+#define GW_MCP_FIXTURE		2	/* the conformance suite's */
+
+int	route_mcp_post(struct http_request *, struct gw_ctx *);
+int	route_mcp_metadata(struct http_request *, struct gw_ctx *);
+void	gw_mcp_release(struct gw_ctx *);
+const char *gw_mcp_challenge(struct http_request *);
+void	gw_mcp_tools_init(void);
+json_t	*gw_mcp_tools_list(void);
+int	gw_mcp_tools_find(const char *, const char **);
 
 #endif

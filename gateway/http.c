@@ -245,7 +245,8 @@ gw_http_error_full(struct http_request *req, int status, const char *code,
 	}
 
 	if (status == 401)
-		http_response_header(req, "www-authenticate", "Bearer");
+		http_response_header(req, "www-authenticate",
+		    gw_mcp_challenge(req));
 
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);

@@ -76,6 +76,13 @@ static const struct gw_route	router_routes[] = {
 	{ "/api/conversations/{id}/messages", HTTP_METHOD_POST,
 	    GW_ROUTE_AUTH | GW_ROUTE_BODY, route_messages_create },
 
+	/* API.md §3.3: the assistant's tools (mcp.c). */
+	{ "/mcp", HTTP_METHOD_POST, 0, route_mcp_post },
+	{ "/.well-known/oauth-protected-resource", HTTP_METHOD_GET, 0,
+	    route_mcp_metadata },
+	{ "/.well-known/oauth-protected-resource/mcp", HTTP_METHOD_GET, 0,
+	    route_mcp_metadata },
+
 	/*
 	 * API.md §3.1, last: a path that a route above matches (with a
 	 * word where these have {user}) is never theirs.
@@ -433,6 +440,25 @@ router_auth(struct http_request *req, struct gw_ctx *ctx)
 }
 
 /*
+ * The token of a route that needs it for some requests only (POST /mcp):
+ * KORE_RESULT_OK with its claims in ctx, KORE_RESULT_RETRY while the
+ * provider's keys are fetched (the request then comes back to its
+ * handler), KORE_RESULT_ERROR when answered 401.
+ */
+int
+gw_router_auth(struct http_request *req, struct gw_ctx *ctx)
+{
+	switch (router_auth(req, ctx)) {
+	case ROUTER_OK:
+		return (KORE_RESULT_OK);
+	case ROUTER_WAIT:
+		return (KORE_RESULT_RETRY);
+	default:
+		return (KORE_RESULT_ERROR);
+	}
+}
+
+/*
  * A provider's token (API.md §3.2).  A kid that no known key has sends
  * the request to sleep while the keys are fetched again (at most once per
  * request, and as keys.c allows).
@@ -541,6 +567,7 @@ router_onfree(struct http_request *req)
 	gw_keys_unwait(ctx);
 	gw_db_release(req, ctx);
 	gw_ext_claims_free(&ctx->ext);
+	gw_mcp_release(ctx);
 	kore_free(ctx->body);
 	free(ctx->scratch);
 	free(ctx->sql);

@@ -38,7 +38,9 @@ my @main = ('GET /health', 'POST /api/auth/signup', 'POST /api/auth/login',
     'PUT /api/tasks/{}', 'DELETE /api/tasks/{}', 'GET /api/conversations',
     'POST /api/conversations', 'GET /api/conversations/{}',
     'DELETE /api/conversations/{}', 'GET /api/conversations/{}/messages',
-    'POST /api/conversations/{}/messages', 'GET /openapi.json');
+    'POST /api/conversations/{}/messages', 'GET /openapi.json',
+    'POST /mcp', 'GET /.well-known/oauth-protected-resource',
+    'GET /.well-known/oauth-protected-resource/mcp');
 my @compat = ('GET /api/{}/tasks', 'POST /api/{}/tasks',
     'GET /api/{}/tasks/{}', 'PUT /api/{}/tasks/{}', 'PATCH /api/{}/tasks/{}',
     'DELETE /api/{}/tasks/{}', 'PATCH /api/{}/tasks/{}/complete');
