@@ -1,9 +1,11 @@
 /*
  * /api/tasks: each route is one call of one aido_task_* function, scoped
  * to the token's user and checked against its session in the same
- * statement.  The compatibility routes of API.md §3.1 (/api/{user}/tasks,
- * router.c checked {user}) are the same calls; their list answers a bare
- * array with the next cursor in X-Next-Cursor, and .../complete toggles.
+ * statement.  The list is aido_task_list_json's page, relayed as the
+ * database wrote it (aido_task_list's jsonb would be printed anew).  The
+ * compatibility routes of API.md §3.1 (/api/{user}/tasks, router.c checked
+ * {user}) are the same calls; their list answers a bare array with the
+ * next cursor in X-Next-Cursor, and .../complete toggles.
  */
 
 #include <stdlib.h>
@@ -26,7 +28,8 @@ route_tasks_list(struct http_request *req, struct gw_ctx *ctx)
 	if (!gw_routes_query(req, ctx))
 		return (KORE_RESULT_OK);
 
-	ctx->call.sql = "SELECT aido_task_list($1::uuid, $2::jsonb, $3::uuid)";
+	ctx->call.sql = "SELECT aido_task_list_json($1::uuid, $2::jsonb, "
+	    "$3::uuid)";
 	ctx->call.params[0] = ctx->auth.sub;
 	ctx->call.params[1] = ctx->scratch;
 	ctx->call.params[2] = ctx->auth.sid;
@@ -107,7 +110,8 @@ route_tasks_compat_list(struct http_request *req, struct gw_ctx *ctx)
 	free(ctx->scratch);
 	ctx->scratch = text;
 
-	ctx->call.sql = "SELECT aido_task_list($1::uuid, $2::jsonb, $3::uuid)";
+	ctx->call.sql = "SELECT aido_task_list_json($1::uuid, $2::jsonb, "
+	    "$3::uuid)";
 	ctx->call.params[0] = ctx->auth.sub;
 	ctx->call.params[1] = ctx->scratch;
 	ctx->call.params[2] = ctx->auth.sid;
@@ -164,7 +168,7 @@ tasks_compat_list_reply(struct http_request *req, const char *json,
 	text = json_is_array(items) ? json_dumps(items, JSON_COMPACT) : NULL;
 
 	if (text == NULL) {
-		kore_log(LOG_ERR, "aido_task_list answered no items array");
+		kore_log(LOG_ERR, "aido_task_list_json answered no items array");
 		gw_http_error(req, 500, "internal_error", "internal error");
 	} else {
 		if (json_is_string(cursor))

@@ -136,3 +136,20 @@ AS $$
 				(items -> (page_limit - 1) ->> 'id')::uuid))
 		ELSE jsonb_build_object('items', items, 'next_cursor', NULL) END
 $$;
+
+/*
+ * The same answer as json, for a list that aggregates its page as json text
+ * (json_agg of its rows: nothing is parsed or printed as jsonb).  A json
+ * array cannot lose its last item, so the list aggregates only limit items
+ * itself and passes whether there was one more (more) and the last kept
+ * item's key, created_at and id; the json arguments are copied into the
+ * answer, not parsed again.
+ */
+CREATE OR REPLACE FUNCTION _aido_page_json(items json, more boolean, sort text, last_key text,
+										   last_created_at timestamptz, last_id uuid)
+RETURNS json
+LANGUAGE sql STABLE
+AS $$
+	SELECT json_build_object('items', coalesce(items, '[]'::json), 'next_cursor',
+		CASE WHEN more THEN _aido_cursor_encode(sort, last_key, last_created_at, last_id) END)
+$$;

@@ -46,39 +46,28 @@ END
 $$;
 
 /*
- * The task list: filters, eight sorts, keyset pagination.  Each sort has an
- * index (user_id, key, created_at, id), and the cursor compares the row
- * (key, created_at, id) so that the order is total and no item is skipped
- * or repeated, whatever ties there are.  The SQL is assembled from fixed
- * fragments; every value is bound, never pasted.
+ * The statement of a task list page for any sort and filters, assembled from
+ * fixed fragments: every value is bound ($1 user, $2 completed, $3 priority,
+ * $4 tag, $5 q, $6 due_before, $7 due_after, $8..$10 the cursor's key,
+ * created_at and id, $11 limit + 1), never pasted.  It answers the page as
+ * json text (items, more, last_key, last_created_at, last_id; see
+ * _aido_page_json).  Each sort has an index (user_id, key, created_at, id),
+ * and the cursor compares the row (key, created_at, id), so that the order
+ * is total and no item is skipped or repeated, whatever ties there are.
  */
-CREATE OR REPLACE FUNCTION aido_task_list(user_id uuid, params jsonb DEFAULT '{}',
-										  session_id uuid DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, @extschema@, pg_temp
-SET TimeZone = 'UTC'
-SET DateStyle = 'ISO, YMD'
+CREATE OR REPLACE FUNCTION _aido_task_list_query(sort text, status text, priority text, tag text,
+												 q text, due_before timestamptz, due_after timestamptz,
+												 after_cursor boolean)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
-	v_shown text;
-	v_params record;
-	v_dir text;
-	v_cmp text;
+	v_dir text := CASE WHEN _aido_task_list_query.sort LIKE '-%' THEN 'DESC' ELSE 'ASC' END;
 	v_key text;
 	v_keytype text;
 	v_sql text;
-	v_items jsonb;
-	v_last_key text;
 BEGIN
-	/* a dead session is 401 whatever else is wrong with the request */
-	v_shown := _aido_check_session(aido_task_list.user_id, aido_task_list.session_id);
-	SELECT * INTO v_params FROM _aido_task_list_params(coalesce(params, '{}'));
-
-	v_dir := CASE WHEN v_params.sort LIKE '-%' THEN 'DESC' ELSE 'ASC' END;
-	v_cmp := CASE v_dir WHEN 'DESC' THEN '<' ELSE '>' END;
-	CASE ltrim(v_params.sort, '-')
+	CASE ltrim(_aido_task_list_query.sort, '-')
 		WHEN 'due_date' THEN
 			v_key := $k$coalesce(t.due_date, 'infinity'::timestamptz)$k$;
 			v_keytype := 'timestamptz';
@@ -92,45 +81,163 @@ BEGIN
 			v_key := NULL;
 	END CASE;
 
-	v_sql := 'SELECT to_jsonb(t) AS j, ' || coalesce(v_key || '::text', 'NULL::text')
-		|| ' AS k FROM aido.tasks t WHERE t.user_id = $1';
-	IF v_params.status <> 'all' THEN
+	v_sql := 'SELECT t AS j, ' || coalesce(v_key || '::text', 'NULL::text')
+		|| ' AS k, t.created_at AS c, t.id AS i FROM aido.tasks t WHERE t.user_id = $1';
+	IF _aido_task_list_query.status <> 'all' THEN
 		v_sql := v_sql || ' AND t.completed = $2';
 	END IF;
-	IF v_params.priority IS NOT NULL THEN
+	IF _aido_task_list_query.priority IS NOT NULL THEN
 		v_sql := v_sql || ' AND t.priority = $3';
 	END IF;
-	IF v_params.tag IS NOT NULL THEN
+	IF _aido_task_list_query.tag IS NOT NULL THEN
 		v_sql := v_sql || ' AND t.tags @> ARRAY[$4]';
 	END IF;
-	IF v_params.q IS NOT NULL THEN
+	IF _aido_task_list_query.q IS NOT NULL THEN
 		v_sql := v_sql || ' AND (strpos(lower(t.title), $5) > 0 OR strpos(lower(t.description), $5) > 0)';
 	END IF;
-	IF v_params.due_before IS NOT NULL THEN
+	IF _aido_task_list_query.due_before IS NOT NULL THEN
 		v_sql := v_sql || ' AND t.due_date < $6';
 	END IF;
-	IF v_params.due_after IS NOT NULL THEN
+	IF _aido_task_list_query.due_after IS NOT NULL THEN
 		v_sql := v_sql || ' AND t.due_date > $7';
 	END IF;
-	IF v_params.after_id IS NOT NULL THEN
-		IF v_key IS NULL THEN
-			v_sql := v_sql || format(' AND (t.created_at, t.id) %s ($9, $10)', v_cmp);
-		ELSE
-			v_sql := v_sql || format(' AND (%s, t.created_at, t.id) %s ($8::%s, $9, $10)',
-									 v_key, v_cmp, v_keytype);
-		END IF;
+	IF _aido_task_list_query.after_cursor THEN
+		v_sql := v_sql || format(' AND (%s t.created_at, t.id) %s (%s $9, $10)',
+								 v_key || ',', CASE v_dir WHEN 'DESC' THEN '<' ELSE '>' END,
+								 '$8::' || v_keytype || ',');
 	END IF;
 	v_sql := v_sql || ' ORDER BY ' || coalesce(v_key || ' ' || v_dir || ', ', '')
 		|| 't.created_at ' || v_dir || ', t.id ' || v_dir || ' LIMIT $11';
-
-	/* the page and the last kept item's sort key, in one statement */
-	EXECUTE 'SELECT coalesce(jsonb_agg(_aido_as_user(p.j, $12) ORDER BY p.n), ''[]''),
-				   max(p.k) FILTER (WHERE p.n = $11 - 1)
-			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || v_sql || ') q) p'
-	INTO v_items, v_last_key
-	USING aido_task_list.user_id, v_params.status = 'completed', v_params.priority,
-		v_params.tag, v_params.q, v_params.due_before, v_params.due_after, v_params.after_key,
-		v_params.after_created_at, v_params.after_id, v_params.page_limit + 1, v_shown;
-	RETURN _aido_page(v_items, v_params.page_limit, v_params.sort, v_last_key);
+	/* the page, and the last kept item's key, created_at and id, in one statement */
+	RETURN 'SELECT json_agg(p.j ORDER BY p.n) FILTER (WHERE p.n < $11), count(*) = $11,
+				   max(p.k) FILTER (WHERE p.n = $11 - 1), max(p.c) FILTER (WHERE p.n = $11 - 1),
+				   max(p.i::text) FILTER (WHERE p.n = $11 - 1)::uuid
+			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || v_sql || ') q) p';
 END
+$$;
+
+/*
+ * The task list as json text: filters, eight sorts, keyset pagination
+ * (API.md).  The page is the json_agg of the rows as they are stored (each
+ * task's keys in column order), in one aggregate, and returned as it is:
+ * the gateway relays it, no jsonb is built or printed.  The pages clients
+ * ask for all the time, unfiltered in -created_at or created_at order, are
+ * static statements whose plans the session keeps (one statement a page,
+ * fine behind a transaction-mode pooler); the others run the statement of
+ * _aido_task_list_query, planned on each call.
+ */
+CREATE OR REPLACE FUNCTION aido_task_list_json(user_id uuid, params jsonb DEFAULT '{}',
+											   session_id uuid DEFAULT NULL)
+RETURNS json
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+	v_shown text;
+	v_p record;
+	v_items json;
+	v_more boolean;
+	v_last_key text;
+	v_last_created_at timestamptz;
+	v_last_id uuid;
+BEGIN
+	/* a dead session is 401 whatever else is wrong with the request */
+	v_shown := _aido_check_session(aido_task_list_json.user_id, aido_task_list_json.session_id);
+	SELECT * INTO v_p FROM _aido_task_list_params(coalesce(aido_task_list_json.params, '{}'));
+	IF v_p.sort IN ('-created_at', 'created_at') AND v_p.status = 'all' AND v_p.priority IS NULL
+		AND v_p.tag IS NULL AND v_p.q IS NULL AND v_p.due_before IS NULL AND v_p.due_after IS NULL THEN
+		SELECT r.items, r.more, r.last_created_at, r.last_id
+		INTO v_items, v_more, v_last_created_at, v_last_id
+		FROM _aido_task_list_recent(aido_task_list_json.user_id, v_p.sort = '-created_at',
+									v_p.page_limit, v_p.after_created_at, v_p.after_id) AS r;
+	ELSE
+		EXECUTE _aido_task_list_query(v_p.sort, v_p.status, v_p.priority, v_p.tag, v_p.q,
+									  v_p.due_before, v_p.due_after, v_p.after_id IS NOT NULL)
+		INTO v_items, v_more, v_last_key, v_last_created_at, v_last_id
+		USING aido_task_list_json.user_id, v_p.status = 'completed', v_p.priority, v_p.tag, v_p.q,
+			v_p.due_before, v_p.due_after, v_p.after_key, v_p.after_created_at, v_p.after_id,
+			v_p.page_limit + 1;
+	END IF;
+	/*
+	 * A user of an external provider knows the external id.  In json_agg's
+	 * text the key "user_id":" can only be the column's (a quote inside a
+	 * string value is escaped), so the ids are swapped in the text.
+	 */
+	IF v_shown <> aido_task_list_json.user_id::text THEN
+		v_items := replace(v_items::text, '"user_id":"' || aido_task_list_json.user_id || '"',
+						   '"user_id":' || to_json(v_shown))::json;
+	END IF;
+	RETURN _aido_page_json(v_items, v_more, v_p.sort, v_last_key, v_last_created_at, v_last_id);
+END
+$$;
+
+/*
+ * The unfiltered page in created_at order (descending: newest first, the
+ * default), first or after a cursor: four static statements, so that their
+ * plans are kept for the session.  Generic plans, always: the one plan of
+ * each is an index range scan under the limit for every user, and left to
+ * itself the plan cache kept planning each call anew (the generic plan's
+ * estimate for an unknown limit looks dearer than a custom plan's).
+ * Answers as _aido_task_list_query's.
+ */
+CREATE OR REPLACE FUNCTION _aido_task_list_recent(user_id uuid, descending boolean, page_limit integer,
+												  after_created_at timestamptz, after_id uuid,
+												  OUT items json, OUT more boolean,
+												  OUT last_created_at timestamptz, OUT last_id uuid)
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+	v_user CONSTANT uuid := _aido_task_list_recent.user_id;
+	v_limit CONSTANT integer := _aido_task_list_recent.page_limit;
+	v_after_c CONSTANT timestamptz := _aido_task_list_recent.after_created_at;
+	v_after_i CONSTANT uuid := _aido_task_list_recent.after_id;
+BEGIN
+	IF _aido_task_list_recent.descending AND v_after_i IS NULL THEN
+		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
+		INTO items, more, last_created_at, last_id
+		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
+			  FROM aido.tasks t WHERE t.user_id = v_user
+			  WINDOW w AS (ORDER BY t.created_at DESC, t.id DESC)
+			  ORDER BY t.created_at DESC, t.id DESC LIMIT v_limit + 1) p;
+	ELSIF _aido_task_list_recent.descending THEN
+		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
+		INTO items, more, last_created_at, last_id
+		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
+			  FROM aido.tasks t WHERE t.user_id = v_user AND (t.created_at, t.id) < (v_after_c, v_after_i)
+			  WINDOW w AS (ORDER BY t.created_at DESC, t.id DESC)
+			  ORDER BY t.created_at DESC, t.id DESC LIMIT v_limit + 1) p;
+	ELSIF v_after_i IS NULL THEN
+		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
+		INTO items, more, last_created_at, last_id
+		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
+			  FROM aido.tasks t WHERE t.user_id = v_user
+			  WINDOW w AS (ORDER BY t.created_at, t.id) ORDER BY t.created_at, t.id LIMIT v_limit + 1) p;
+	ELSE
+		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
+		INTO items, more, last_created_at, last_id
+		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
+			  FROM aido.tasks t WHERE t.user_id = v_user AND (t.created_at, t.id) > (v_after_c, v_after_i)
+			  WINDOW w AS (ORDER BY t.created_at, t.id) ORDER BY t.created_at, t.id LIMIT v_limit + 1) p;
+	END IF;
+END
+$$;
+
+/* The same page as jsonb, for SQL (aido_task_list_json's, parsed). */
+CREATE OR REPLACE FUNCTION aido_task_list(user_id uuid, params jsonb DEFAULT '{}',
+										  session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+	SELECT aido_task_list_json(aido_task_list.user_id, aido_task_list.params,
+							   aido_task_list.session_id)::jsonb
 $$;

@@ -37,6 +37,7 @@ GRANT EXECUTE ON FUNCTION
 	aido_task_create(uuid, jsonb, uuid),
 	aido_task_get(uuid, uuid, uuid),
 	aido_task_list(uuid, jsonb, uuid),
+	aido_task_list_json(uuid, jsonb, uuid),
 	aido_task_update(uuid, uuid, jsonb, uuid),
 	aido_task_replace(uuid, uuid, jsonb, uuid),
 	aido_task_toggle(uuid, uuid, uuid),

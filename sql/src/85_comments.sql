@@ -31,6 +31,8 @@ COMMENT ON FUNCTION aido_task_get(uuid, uuid, uuid) IS
 'one task of a user; P0002 when it does not exist or is another user''s';
 COMMENT ON FUNCTION aido_task_list(uuid, jsonb, uuid) IS
 'a page of a user''s tasks: params status, priority, tag, q, due_before, due_after, sort, limit, cursor; {items, next_cursor}';
+COMMENT ON FUNCTION aido_task_list_json(uuid, jsonb, uuid) IS
+'aido_task_list''s page as json text, each task''s keys in column order, for a client that relays it (the gateway): no jsonb is built';
 COMMENT ON FUNCTION aido_task_update(uuid, uuid, jsonb, uuid) IS
 'changes the fields present in a patch (PATCH)';
 COMMENT ON FUNCTION aido_task_replace(uuid, uuid, jsonb, uuid) IS
