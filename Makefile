@@ -2,6 +2,7 @@
 #   make            install missing packages, build extension and gateway
 #   make install    install the extension into the local PostgreSQL
 #   make test       build, install, run every suite on a throwaway cluster
+#                   (the pgTAP suites twice: C extension, SQL-only flavor)
 #   make test-faults the long suites: database faults, hostile input, fuzzing,
 #                   sanitizers, secrets (test/faults/, SECURITY.md)
 #   make fuzz       run each libFuzzer target FUZZ_SECONDS (default 60)
@@ -25,7 +26,7 @@ deps:
 	@scripts/npm-deps.sh
 
 extension: deps
-	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) all sqlonly
 
 gateway: deps
 	$(MAKE) -C gateway
@@ -36,8 +37,10 @@ unit: deps
 install: extension
 	$(SUDO) $(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
 
+# The pgTAP suites run a second time against the SQL-only flavor (sql/sqlonly).
 test: all install unit
 	test/run
+	AIDO_FLAVOR=sqlonly test/run test/sql/*.sql test/sql/*.t
 
 # Clang (libFuzzer) and PgBouncer are needed by these targets only.
 test-faults: all install unit asan fuzz-build

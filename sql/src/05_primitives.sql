@@ -1,6 +1,7 @@
 /*
- * The C primitives (the .c files in extension/).  Everything else in aido is SQL, so that
- * a SQL-only flavour for managed hosts can follow with the same signatures.
+ * The C primitives (the .c files in extension/).  Everything else in aido is
+ * SQL: the SQL-only flavor (sql/sqlonly/05_primitives.sql) replaces this file
+ * with the same signatures in PL/pgSQL and pgcrypto.
  */
 
 CREATE OR REPLACE FUNCTION aido_hash_password(password text)
@@ -28,3 +29,19 @@ RETURNS jsonb
 AS 'MODULE_PATHNAME', 'aido_health'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
+
+/*
+ * A setting of aido, by its name without the "aido." prefix.  Here the GUCs
+ * the C library defines (PGC_SUSET: a session cannot loosen them); the
+ * library is loaded first, since only then are they defined.  The SQL-only
+ * flavor reads an owner-only table instead.
+ */
+CREATE OR REPLACE FUNCTION _aido_setting(name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	PERFORM @extschema@.aido_password_needs_rehash('');
+	RETURN pg_catalog.current_setting('aido.' OPERATOR(pg_catalog.||) _aido_setting.name);
+END
+$$;

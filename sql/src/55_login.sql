@@ -2,8 +2,9 @@
  * Login throttling, kept in the database so that it holds across any number
  * of gateways: failures are counted per account (a hash of the email, so the
  * table holds no address) and per client address, in a fixed window.  The
- * limits are the GUCs aido.login_max_failures, .._per_address and
- * aido.login_failure_window, defined by the C library.
+ * limits are the settings login_max_failures, .._per_address and
+ * login_failure_window (_aido_setting: GUCs aido.* of the C library, or the
+ * SQL-only flavor's owner-only table).
  */
 CREATE OR REPLACE FUNCTION _aido_login_keys(email text, client_addr text)
 RETURNS text[]
@@ -20,9 +21,9 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v_window interval := current_setting('aido.login_failure_window')::interval;
-	v_max_email integer := current_setting('aido.login_max_failures')::integer;
-	v_max_addr integer := current_setting('aido.login_max_failures_per_address')::integer;
+	v_window interval := _aido_setting('login_failure_window')::interval;
+	v_max_email integer := _aido_setting('login_max_failures')::integer;
+	v_max_addr integer := _aido_setting('login_max_failures_per_address')::integer;
 	v_wait interval;
 BEGIN
 	SELECT max(f.window_start + v_window - clock_timestamp()) INTO v_wait
@@ -47,7 +48,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v_window interval := current_setting('aido.login_failure_window')::interval;
+	v_window interval := _aido_setting('login_failure_window')::interval;
 BEGIN
 	INSERT INTO aido.login_failures AS f (key, failures, window_start)
 	SELECT k, 1, clock_timestamp() FROM unnest(_aido_login_keys(email, client_addr)) AS k
@@ -91,8 +92,6 @@ BEGIN
 	v_email := lower(_aido_trim(credentials ->> 'email'));
 	v_password := credentials ->> 'password';
 
-	/* loads the C library, whose GUCs the throttle reads */
-	PERFORM aido_password_needs_rehash('');
 	PERFORM _aido_login_throttle(v_email, client_addr);
 
 	IF v_password <> '' AND octet_length(v_password) <= 1024 THEN

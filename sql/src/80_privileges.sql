@@ -1,7 +1,9 @@
 /*
  * Privileges.  PUBLIC may execute nothing of aido; aido_api may execute the
  * API and nothing else (no table privileges: the functions are SECURITY
- * DEFINER); aido_admin may do everything, bootstrap included.
+ * DEFINER); aido_admin may do everything, bootstrap included.  aido's
+ * routines are the extension's members; in the SQL-only flavor, which is no
+ * extension, those of its schema named aido_* or _aido_*.
  */
 DO $grants$
 DECLARE
@@ -14,6 +16,12 @@ BEGIN
 		  ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
 		 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
 		JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'aido'
+		UNION
+		SELECT p.oid::regprocedure
+		FROM pg_catalog.pg_proc p
+		WHERE p.pronamespace = '@extschema@'::regnamespace
+		  AND p.proname ~ '^_?aido_'
+		  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname = 'aido')
 	LOOP
 		EXECUTE format('REVOKE ALL ON ROUTINE %s FROM PUBLIC', v_routine);
 		EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO aido_admin', v_routine);

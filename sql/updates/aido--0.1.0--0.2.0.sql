@@ -60,6 +60,22 @@ AS $$
 		'base64'), 'UTF8')
 $$;
 
+/*
+ * A setting of aido, by its name without the "aido." prefix.  Here the GUCs
+ * the C library defines (PGC_SUSET: a session cannot loosen them); the
+ * library is loaded first, since only then are they defined.  The SQL-only
+ * flavor reads an owner-only table instead.
+ */
+CREATE OR REPLACE FUNCTION _aido_setting(name text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	PERFORM @extschema@.aido_password_needs_rehash('');
+	RETURN pg_catalog.current_setting('aido.' OPERATOR(pg_catalog.||) _aido_setting.name);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION _aido_tasks_guard()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -425,9 +441,9 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v_window interval := current_setting('aido.login_failure_window')::interval;
-	v_max_email integer := current_setting('aido.login_max_failures')::integer;
-	v_max_addr integer := current_setting('aido.login_max_failures_per_address')::integer;
+	v_window interval := _aido_setting('login_failure_window')::interval;
+	v_max_email integer := _aido_setting('login_max_failures')::integer;
+	v_max_addr integer := _aido_setting('login_max_failures_per_address')::integer;
 	v_wait interval;
 BEGIN
 	SELECT max(f.window_start + v_window - clock_timestamp()) INTO v_wait
@@ -452,7 +468,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v_window interval := current_setting('aido.login_failure_window')::interval;
+	v_window interval := _aido_setting('login_failure_window')::interval;
 BEGIN
 	INSERT INTO aido.login_failures AS f (key, failures, window_start)
 	SELECT k, 1, clock_timestamp() FROM unnest(_aido_login_keys(email, client_addr)) AS k
@@ -491,8 +507,6 @@ BEGIN
 	v_email := lower(_aido_trim(credentials ->> 'email'));
 	v_password := credentials ->> 'password';
 
-	/* loads the C library, whose GUCs the throttle reads */
-	PERFORM aido_password_needs_rehash('');
 	PERFORM _aido_login_throttle(v_email, client_addr);
 
 	IF v_password <> '' AND octet_length(v_password) <= 1024 THEN

@@ -1,10 +1,10 @@
 -- aido_hash_password, aido_verify_password, aido_password_needs_rehash and
--- the aido.password_* GUCs.
+-- the aido.password_* GUCs.  aido flavor: c (argon2id; the SQL-only
+-- flavor's bcrypt is 011_password_sqlonly.sql)
 BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
-CREATE EXTENSION IF NOT EXISTS aido;
 
 SELECT plan(37);
 

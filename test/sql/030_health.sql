@@ -2,9 +2,16 @@
 BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS aido;
 
 SELECT plan(23);
+
+-- The schema of aido's routines: the extension's, or public for the
+-- SQL-only flavor, which is no extension.
+CREATE FUNCTION pg_temp.aido_schema() RETURNS regnamespace
+LANGUAGE sql AS $$
+    SELECT coalesce((SELECT extnamespace::regnamespace FROM pg_extension WHERE extname = 'aido'),
+                    'public'::regnamespace)
+$$;
 
 -- What schema_ok should be: aido_schema_status() all present, false when
 -- that function does not exist (yet).
@@ -15,13 +22,26 @@ DECLARE
     ok boolean;
 BEGIN
     SELECT p.oid::regprocedure INTO fn
-      FROM pg_proc p JOIN pg_extension e ON e.extnamespace = p.pronamespace
-     WHERE e.extname = 'aido' AND p.proname = 'aido_schema_status' AND p.pronargs = 0;
+      FROM pg_proc p
+     WHERE p.pronamespace = pg_temp.aido_schema() AND p.proname = 'aido_schema_status' AND p.pronargs = 0;
     IF fn IS NULL THEN
         RETURN false;
     END IF;
     EXECUTE format('SELECT coalesce(bool_and(present), false) FROM %s', fn::text) INTO ok;
     RETURN ok;
+END
+$$;
+
+-- The version the SQL-only flavor recorded, if this is it.
+CREATE FUNCTION pg_temp.sqlonly_version() RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    v text;
+BEGIN
+    IF to_regclass('aido_config.version') IS NOT NULL THEN
+        EXECUTE 'SELECT version FROM aido_config.version' INTO v;
+    END IF;
+    RETURN v;
 END
 $$;
 
@@ -39,7 +59,8 @@ SELECT is((SELECT h->>'database_name' FROM health), current_database()::text,
 SELECT is((SELECT h->>'server_version' FROM health), current_setting('server_version'),
           'server_version is the server_version setting');
 SELECT is((SELECT h->>'extension_version' FROM health),
-          (SELECT extversion::text FROM pg_extension WHERE extname = 'aido'),
+          coalesce((SELECT extversion::text FROM pg_extension WHERE extname = 'aido'),
+                   pg_temp.sqlonly_version()),
           'extension_version is the installed version of aido');
 SELECT is((SELECT jsonb_typeof(h->'schema_ok') FROM health), 'boolean',
           'schema_ok is a boolean');
@@ -78,10 +99,12 @@ DECLARE
     fn regprocedure;
 BEGIN
     SELECT p.oid::regprocedure INTO fn
-      FROM pg_proc p JOIN pg_extension e ON e.extnamespace = p.pronamespace
-     WHERE e.extname = 'aido' AND p.proname = 'aido_schema_status' AND p.pronargs = 0;
+      FROM pg_proc p
+     WHERE p.pronamespace = pg_temp.aido_schema() AND p.proname = 'aido_schema_status' AND p.pronargs = 0;
     IF fn IS NOT NULL THEN
-        EXECUTE format('ALTER EXTENSION aido DROP FUNCTION %s', fn::text);
+        IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'aido') THEN
+            EXECUTE format('ALTER EXTENSION aido DROP FUNCTION %s', fn::text);
+        END IF;
         EXECUTE format('DROP FUNCTION %s CASCADE', fn::text);
     END IF;
 END
@@ -100,7 +123,7 @@ BEGIN
         CREATE OR REPLACE FUNCTION %I.aido_schema_status()
         RETURNS TABLE (kind text, name text, present boolean, detail text)
         LANGUAGE sql AS %L$f$,
-        (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'aido'),
+        pg_temp.aido_schema()::text,
         'SELECT * FROM (VALUES ' || rows || ') AS v(kind, name, present, detail)'
             || ' WHERE kind IS NOT NULL');
 END

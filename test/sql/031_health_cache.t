@@ -2,7 +2,8 @@
 # aido_health() keeps the answer of aido_schema_status() in each backend
 # until the catalog changes (extension/health.c).  Here another session
 # changes the schema under a backend that has the answer kept: the next
-# health call must see it, as if nothing were kept.
+# health call must see it, as if nothing were kept.  aido flavor: c (the
+# SQL-only flavor keeps nothing: it computes the answer on every call)
 use strict;
 use warnings;
 use Test::More tests => 14;

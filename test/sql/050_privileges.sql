@@ -2,7 +2,6 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS aido;
 SELECT aido_bootstrap();
 SET aido.password_memory_kib = 1024;
 SET aido.password_iterations = 1;
@@ -14,12 +13,18 @@ BEGIN
 	RETURN r;
 END $$;
 
+-- aido's routines: the extension's members, or, in the SQL-only flavor
+-- (no extension), those of public named aido_* or _aido_* (as
+-- 80_privileges.sql finds them).
 CREATE TEMP VIEW aido_functions AS
 	SELECT p.oid, p.oid::regprocedure AS sig, p.proname::text AS name,
 		   p.prosecdef, p.proconfig
 	FROM pg_proc p
-	JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
-	JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'aido';
+	WHERE p.oid IN (SELECT d.objid FROM pg_depend d
+					JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'aido'
+					WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e')
+	   OR (NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'aido')
+		   AND p.pronamespace = 'public'::regnamespace AND p.proname ~ '^_?aido_');
 GRANT SELECT ON aido_functions TO PUBLIC;
 GRANT EXECUTE ON FUNCTION pg_temp.login(jsonb) TO PUBLIC;
 

@@ -3,15 +3,29 @@
 # raises 28P01, so these run outside a transaction, as the gateway calls.
 use strict;
 use warnings;
-use Test::More tests => 17;
+use Test::More tests => 18;
 use File::Temp qw(tempfile);
 
 my $db = "aido_login_$$";
 my $base = '-c aido.password_memory_kib=1024 -c aido.password_iterations=1 -c client_min_messages=warning';
 
+# The C flavor takes the limits as GUCs (-c aido.X=V); the SQL-only flavor
+# from its owner-only table aido_config.settings, set here before each run,
+# to the value given or the default.
+my $sqlonly = ($ENV{AIDO_FLAVOR} // 'c') eq 'sqlonly';
+my %defaults = (login_max_failures => 10, login_max_failures_per_address => 100);
+sub settings_sql {
+	my ($opts) = @_;
+	my %set = (%defaults, ($opts // '') =~ /aido\.(login_\w+)=(\d+)/g);
+	return join('', map { "UPDATE aido_config.settings SET value = '$set{$_}' WHERE name = '$_';\n" } sort keys %set);
+}
+
 # Runs SQL with the given settings; returns (sqlstate or '', output).
 sub run {
 	my ($sql, $opts) = @_;
+	if ($sqlonly && ($opts // '') !~ /role=/) {
+		system('psql', '-X', '-q', '-d', $db, '-c', settings_sql($opts)) == 0 or die 'settings';
+	}
 	local $ENV{PGOPTIONS} = join(' ', $base, $opts // '');
 	my ($fh, $file) = tempfile(UNLINK => 1);
 	print $fh "\\set VERBOSITY verbose\n$sql;\n";
@@ -28,7 +42,8 @@ sub login {
 }
 
 system('createdb', $db) == 0 or BAIL_OUT('createdb failed');
-run(q{CREATE EXTENSION aido; SELECT aido_bootstrap(); SELECT aido_signup('{"email":"lin@example.com","password":"password123"}')});
+system('test/aido-install', $db) == 0 or BAIL_OUT('test/aido-install failed');
+run(q{SELECT aido_signup('{"email":"lin@example.com","password":"password123"}')});
 
 my ($state, $out) = login('lin@example.com', 'password123', '10.0.0.1');
 is($state, '', 'the right password signs in');
@@ -85,7 +100,20 @@ run(q{UPDATE aido.login_failures SET window_start = window_start - interval '15 
 my ($s10) = login('lin@example.com', 'password123', undef, $two);
 is($s10, '', 'signed in again once the window has passed');
 
-my ($s11) = run(q{SELECT aido_password_needs_rehash(''); SET aido.login_max_failures = 50}, '-c role=aido_api');
-is($s11, '42501', 'only a superuser may change the limits');
+if ($sqlonly) {
+	# aido.* are mere placeholders here, which any session may set: the
+	# limits are read from a table only the owner may change
+	my ($s11) = run(q{UPDATE aido_config.settings SET value = '50' WHERE name = 'login_max_failures'}, '-c role=aido_api');
+	is($s11, '42501', 'aido_api may not change the limits');
+	run(q{DELETE FROM aido.login_failures});
+	login('lin@example.com', 'wrong-password', undef, $two) for 1 .. 2;
+	my ($s12) = login('lin@example.com', 'password123', undef, '-c role=aido_api -c aido.login_max_failures=50');
+	is($s12, 'PT429', 'a client that sets aido.login_max_failures in its session is still throttled');
+} else {
+	my ($s11) = run(q{SELECT aido_password_needs_rehash(''); SET aido.login_max_failures = 50}, '-c role=aido_api');
+	is($s11, '42501', 'only a superuser may change the limits');
+	my ($s12) = run(q{SELECT aido_password_needs_rehash(''); SET ROLE aido_api; SET aido.login_failure_window = 3600}, '');
+	is($s12, '42501', 'nor the window');
+}
 
 system('dropdb', $db);

@@ -2,7 +2,6 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS aido;
 SELECT aido_bootstrap();
 SET aido.password_memory_kib = 1024;
 SET aido.password_iterations = 1;

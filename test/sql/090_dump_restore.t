@@ -16,9 +16,8 @@ my $dst = "aido_dump_dst_$$";
 $ENV{PGOPTIONS} = '-c aido.password_memory_kib=1024 -c aido.password_iterations=1 -c client_min_messages=warning';
 
 system('createdb', $src) == 0 or BAIL_OUT('createdb failed');
+system('test/aido-install', $src) == 0 or BAIL_OUT('test/aido-install failed');
 my ($ok) = psql($src, q{
-	CREATE EXTENSION aido;
-	SELECT aido_bootstrap();
 	CREATE TEMP TABLE s AS SELECT aido_signup('{"email":"dump@example.com","password":"password123","name":"Dee"}') AS j;
 	SELECT aido_task_create((SELECT (j->'user'->>'id')::uuid FROM s), '{"title":"plain","tags":["x","y"],"priority":"high"}');
 	SELECT aido_task_create((SELECT (j->'user'->>'id')::uuid FROM s),
