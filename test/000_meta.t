@@ -3,7 +3,7 @@
 # script must agree with it.
 use strict;
 use warnings;
-use Test::More tests => 6;
+use Test::More tests => 7;
 use JSON::PP;
 
 sub slurp { local (@ARGV, $/) = @_; return scalar <> }
@@ -20,3 +20,9 @@ is($meta->{'meta-spec'}{version}, '1.0.0', 'META.json follows PGXN meta spec 1.0
 # a released one is frozen in sql/.
 ok(-f "sql/aido--$control_version.sql" || glob('sql/src/*.sql'),
    "an install script exists or is built for version $control_version");
+
+# The runner installs aido (test/aido-install) in the flavor under test; a
+# pgTAP file that creates the extension itself could not run against the
+# SQL-only flavor, where the extension is not there to create.
+my @creating = grep { slurp($_) =~ /CREATE\s+EXTENSION\s+(IF\s+NOT\s+EXISTS\s+)?aido\b/i } glob('test/sql/*.sql');
+is_deeply(\@creating, [], 'no pgTAP file creates the aido extension: test/run-suites installs it, in either flavor');
