@@ -2,14 +2,17 @@
  * The schema of API.md section 1, as data: aido_bootstrap() creates what is
  * missing, aido_schema_status() reports what is there.  One list, so the two
  * can never disagree.  Tables are created bare and completed column by
- * column, so that a later version adds a column by adding a row here.
+ * column, so that a later version adds a column by adding a row.  The list
+ * is kept in parts, one routine each, that _aido_schema_objects() takes in
+ * order, each part's rows in their order; a new concern adds a part at the
+ * end (sql/README.md: schema objects are append-only).
  */
-CREATE OR REPLACE FUNCTION _aido_schema_objects()
-RETURNS TABLE (ord integer, kind text, tbl text, name text, ddl text)
+/* The objects of the schema, users, login failures and sessions. */
+CREATE OR REPLACE FUNCTION _aido_schema_accounts()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $objects$
-	SELECT row_number() OVER ()::integer, o.kind, o.tbl, o.name, o.ddl
-	FROM (VALUES
+	VALUES
 	('schema', NULL, 'aido', 'CREATE SCHEMA aido'),
 
 	('table', 'users', 'users', 'CREATE TABLE aido.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
@@ -38,8 +41,15 @@ AS $objects$
 	('column', 'sessions', 'created_at', 'ALTER TABLE aido.sessions ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
 	('column', 'sessions', 'updated_at', 'ALTER TABLE aido.sessions ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
 	('constraint', 'sessions', 'sessions_user_id_fkey', 'ALTER TABLE aido.sessions ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
-	('index', 'sessions', 'sessions_user_id_idx', 'CREATE INDEX sessions_user_id_idx ON aido.sessions (user_id)'),
+	('index', 'sessions', 'sessions_user_id_idx', 'CREATE INDEX sessions_user_id_idx ON aido.sessions (user_id)')
+$objects$;
 
+/* The objects of tasks. */
+CREATE OR REPLACE FUNCTION _aido_schema_tasks()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
 	('table', 'tasks', 'tasks', 'CREATE TABLE aido.tasks (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
 	('column', 'tasks', 'user_id', 'ALTER TABLE aido.tasks ADD COLUMN user_id uuid NOT NULL'),
 	('column', 'tasks', 'title', 'ALTER TABLE aido.tasks ADD COLUMN title text NOT NULL'),
@@ -67,8 +77,15 @@ AS $objects$
 	('index', 'tasks', 'tasks_user_due_idx', $$CREATE INDEX tasks_user_due_idx ON aido.tasks (user_id, (coalesce(due_date, 'infinity'::timestamptz)), created_at, id)$$),
 	('index', 'tasks', 'tasks_user_priority_idx', $$CREATE INDEX tasks_user_priority_idx ON aido.tasks (user_id, (CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END), created_at, id)$$),
 	('index', 'tasks', 'tasks_user_title_idx', 'CREATE INDEX tasks_user_title_idx ON aido.tasks (user_id, lower(title), created_at, id)'),
-	('index', 'tasks', 'tasks_next_occurrence_idx', 'CREATE INDEX tasks_next_occurrence_idx ON aido.tasks (next_occurrence_id) WHERE next_occurrence_id IS NOT NULL'),
+	('index', 'tasks', 'tasks_next_occurrence_idx', 'CREATE INDEX tasks_next_occurrence_idx ON aido.tasks (next_occurrence_id) WHERE next_occurrence_id IS NOT NULL')
+$objects$;
 
+/* The objects of conversations and their messages. */
+CREATE OR REPLACE FUNCTION _aido_schema_conversations()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
 	('table', 'conversations', 'conversations', 'CREATE TABLE aido.conversations (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
 	('column', 'conversations', 'user_id', 'ALTER TABLE aido.conversations ADD COLUMN user_id uuid NOT NULL'),
 	('column', 'conversations', 'title', 'ALTER TABLE aido.conversations ADD COLUMN title text'),
@@ -90,15 +107,35 @@ AS $objects$
 	('constraint', 'messages', 'messages_role_check', $$ALTER TABLE aido.messages ADD CONSTRAINT messages_role_check CHECK (role IN ('user', 'assistant', 'system', 'tool'))$$),
 	('constraint', 'messages', 'messages_content_check', 'ALTER TABLE aido.messages ADD CONSTRAINT messages_content_check CHECK (char_length(content) BETWEEN 1 AND 32000)'),
 	('index', 'messages', 'messages_conversation_created_idx', 'CREATE INDEX messages_conversation_created_idx ON aido.messages (conversation_id, created_at, id)'),
-	('index', 'messages', 'messages_user_id_idx', 'CREATE INDEX messages_user_id_idx ON aido.messages (user_id)'),
+	('index', 'messages', 'messages_user_id_idx', 'CREATE INDEX messages_user_id_idx ON aido.messages (user_id)')
+$objects$;
 
+/* The objects of the triggers, once every table is there. */
+CREATE OR REPLACE FUNCTION _aido_schema_triggers()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
 	('trigger', 'users', 'users_normalize', 'CREATE TRIGGER users_normalize BEFORE INSERT OR UPDATE ON aido.users FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_users_normalize()'),
 	('trigger', 'sessions', 'sessions_touch', 'CREATE TRIGGER sessions_touch BEFORE INSERT OR UPDATE ON aido.sessions FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
 	('trigger', 'tasks', 'tasks_guard', 'CREATE TRIGGER tasks_guard BEFORE INSERT OR UPDATE ON aido.tasks FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_tasks_guard()'),
 	('trigger', 'conversations', 'conversations_touch', 'CREATE TRIGGER conversations_touch BEFORE INSERT OR UPDATE ON aido.conversations FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
 	('trigger', 'messages', 'messages_touch', 'CREATE TRIGGER messages_touch BEFORE INSERT OR UPDATE ON aido.messages FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()')
-	) AS o(kind, tbl, name, ddl)
 $objects$;
+
+CREATE OR REPLACE FUNCTION _aido_schema_objects()
+RETURNS TABLE (ord integer, kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT row_number() OVER (ORDER BY o.part, o.n)::integer, o.kind, o.tbl, o.name, o.ddl
+	FROM (SELECT 1 AS part, * FROM _aido_schema_accounts() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 2, * FROM _aido_schema_tasks() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 3, * FROM _aido_schema_conversations() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 4, * FROM _aido_schema_triggers() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)) AS o
+$$;
 
 /* Is one object of _aido_schema_objects() present?  Returns a detail too. */
 CREATE OR REPLACE FUNCTION _aido_object_present(kind text, tbl text, name text)

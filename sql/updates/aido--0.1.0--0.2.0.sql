@@ -76,6 +76,132 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION _aido_schema_accounts()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
+	('schema', NULL, 'aido', 'CREATE SCHEMA aido'),
+
+	('table', 'users', 'users', 'CREATE TABLE aido.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'users', 'email', 'ALTER TABLE aido.users ADD COLUMN email text'),
+	('column', 'users', 'password_hash', 'ALTER TABLE aido.users ADD COLUMN password_hash text'),
+	('column', 'users', 'name', 'ALTER TABLE aido.users ADD COLUMN name text'),
+	('column', 'users', 'external_id', 'ALTER TABLE aido.users ADD COLUMN external_id text'),
+	('column', 'users', 'created_at', 'ALTER TABLE aido.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'users', 'updated_at', 'ALTER TABLE aido.users ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('index', 'users', 'users_email_key', 'CREATE UNIQUE INDEX users_email_key ON aido.users (email) WHERE external_id IS NULL'),
+	('constraint', 'users', 'users_external_id_key', 'ALTER TABLE aido.users ADD CONSTRAINT users_external_id_key UNIQUE (external_id)'),
+	('constraint', 'users', 'users_email_check', $$ALTER TABLE aido.users ADD CONSTRAINT users_email_check CHECK (CASE WHEN email IS NULL THEN external_id IS NOT NULL ELSE char_length(email) BETWEEN 3 AND 255 AND email = lower(btrim(email)) AND position('@' in email) > 1 END)$$),
+	('constraint', 'users', 'users_name_check', 'ALTER TABLE aido.users ADD CONSTRAINT users_name_check CHECK (name IS NULL OR char_length(name) <= 100)'),
+	('constraint', 'users', 'users_external_id_check', 'ALTER TABLE aido.users ADD CONSTRAINT users_external_id_check CHECK (external_id IS NULL OR char_length(external_id) BETWEEN 1 AND 255)'),
+
+	('table', 'login_failures', 'login_failures', 'CREATE TABLE aido.login_failures (key text PRIMARY KEY)'),
+	('column', 'login_failures', 'failures', 'ALTER TABLE aido.login_failures ADD COLUMN failures integer NOT NULL'),
+	('column', 'login_failures', 'window_start', 'ALTER TABLE aido.login_failures ADD COLUMN window_start timestamptz NOT NULL'),
+
+	('table', 'sessions', 'sessions', 'CREATE TABLE aido.sessions (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'sessions', 'user_id', 'ALTER TABLE aido.sessions ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'sessions', 'expires_at', 'ALTER TABLE aido.sessions ADD COLUMN expires_at timestamptz NOT NULL'),
+	('column', 'sessions', 'revoked_at', 'ALTER TABLE aido.sessions ADD COLUMN revoked_at timestamptz'),
+	('column', 'sessions', 'user_agent', 'ALTER TABLE aido.sessions ADD COLUMN user_agent text'),
+	('column', 'sessions', 'last_seen_at', 'ALTER TABLE aido.sessions ADD COLUMN last_seen_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'sessions', 'created_at', 'ALTER TABLE aido.sessions ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'sessions', 'updated_at', 'ALTER TABLE aido.sessions ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'sessions', 'sessions_user_id_fkey', 'ALTER TABLE aido.sessions ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('index', 'sessions', 'sessions_user_id_idx', 'CREATE INDEX sessions_user_id_idx ON aido.sessions (user_id)')
+$objects$;
+
+CREATE OR REPLACE FUNCTION _aido_schema_tasks()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
+	('table', 'tasks', 'tasks', 'CREATE TABLE aido.tasks (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'tasks', 'user_id', 'ALTER TABLE aido.tasks ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'tasks', 'title', 'ALTER TABLE aido.tasks ADD COLUMN title text NOT NULL'),
+	('column', 'tasks', 'description', 'ALTER TABLE aido.tasks ADD COLUMN description text'),
+	('column', 'tasks', 'completed', 'ALTER TABLE aido.tasks ADD COLUMN completed boolean NOT NULL DEFAULT false'),
+	('column', 'tasks', 'completed_at', 'ALTER TABLE aido.tasks ADD COLUMN completed_at timestamptz'),
+	('column', 'tasks', 'priority', $$ALTER TABLE aido.tasks ADD COLUMN priority text NOT NULL DEFAULT 'medium'$$),
+	('column', 'tasks', 'tags', $$ALTER TABLE aido.tasks ADD COLUMN tags text[] NOT NULL DEFAULT '{}'$$),
+	('column', 'tasks', 'due_date', 'ALTER TABLE aido.tasks ADD COLUMN due_date timestamptz'),
+	('column', 'tasks', 'recurring', 'ALTER TABLE aido.tasks ADD COLUMN recurring boolean NOT NULL DEFAULT false'),
+	('column', 'tasks', 'recurring_pattern', 'ALTER TABLE aido.tasks ADD COLUMN recurring_pattern text'),
+	('column', 'tasks', 'next_occurrence_id', 'ALTER TABLE aido.tasks ADD COLUMN next_occurrence_id uuid'),
+	('column', 'tasks', 'created_at', 'ALTER TABLE aido.tasks ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'tasks', 'updated_at', 'ALTER TABLE aido.tasks ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'tasks', 'tasks_user_id_fkey', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('constraint', 'tasks', 'tasks_next_occurrence_id_fkey', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_next_occurrence_id_fkey FOREIGN KEY (next_occurrence_id) REFERENCES aido.tasks (id) ON DELETE SET NULL'),
+	('constraint', 'tasks', 'tasks_title_check', $$ALTER TABLE aido.tasks ADD CONSTRAINT tasks_title_check CHECK (char_length(title) BETWEEN 1 AND 200)$$),
+	('constraint', 'tasks', 'tasks_description_check', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_description_check CHECK (description IS NULL OR char_length(description) <= 1000)'),
+	('constraint', 'tasks', 'tasks_priority_check', $$ALTER TABLE aido.tasks ADD CONSTRAINT tasks_priority_check CHECK (priority IN ('low', 'medium', 'high'))$$),
+	('constraint', 'tasks', 'tasks_tags_check', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_tags_check CHECK (cardinality(tags) <= 20 AND array_position(tags, NULL) IS NULL)'),
+	('constraint', 'tasks', 'tasks_recurring_check', $$ALTER TABLE aido.tasks ADD CONSTRAINT tasks_recurring_check CHECK (CASE WHEN recurring THEN recurring_pattern IN ('daily', 'weekly', 'monthly') ELSE recurring_pattern IS NULL END)$$),
+	('constraint', 'tasks', 'tasks_completed_check', 'ALTER TABLE aido.tasks ADD CONSTRAINT tasks_completed_check CHECK (completed = (completed_at IS NOT NULL))'),
+	('index', 'tasks', 'tasks_user_created_idx', 'CREATE INDEX tasks_user_created_idx ON aido.tasks (user_id, created_at, id)'),
+	('index', 'tasks', 'tasks_user_completed_idx', 'CREATE INDEX tasks_user_completed_idx ON aido.tasks (user_id, completed, created_at, id)'),
+	('index', 'tasks', 'tasks_user_due_idx', $$CREATE INDEX tasks_user_due_idx ON aido.tasks (user_id, (coalesce(due_date, 'infinity'::timestamptz)), created_at, id)$$),
+	('index', 'tasks', 'tasks_user_priority_idx', $$CREATE INDEX tasks_user_priority_idx ON aido.tasks (user_id, (CASE priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END), created_at, id)$$),
+	('index', 'tasks', 'tasks_user_title_idx', 'CREATE INDEX tasks_user_title_idx ON aido.tasks (user_id, lower(title), created_at, id)'),
+	('index', 'tasks', 'tasks_next_occurrence_idx', 'CREATE INDEX tasks_next_occurrence_idx ON aido.tasks (next_occurrence_id) WHERE next_occurrence_id IS NOT NULL')
+$objects$;
+
+CREATE OR REPLACE FUNCTION _aido_schema_conversations()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
+	('table', 'conversations', 'conversations', 'CREATE TABLE aido.conversations (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'conversations', 'user_id', 'ALTER TABLE aido.conversations ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'conversations', 'title', 'ALTER TABLE aido.conversations ADD COLUMN title text'),
+	('column', 'conversations', 'created_at', 'ALTER TABLE aido.conversations ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'conversations', 'updated_at', 'ALTER TABLE aido.conversations ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'conversations', 'conversations_user_id_fkey', 'ALTER TABLE aido.conversations ADD CONSTRAINT conversations_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('constraint', 'conversations', 'conversations_title_check', 'ALTER TABLE aido.conversations ADD CONSTRAINT conversations_title_check CHECK (title IS NULL OR char_length(title) <= 200)'),
+	('index', 'conversations', 'conversations_user_created_idx', 'CREATE INDEX conversations_user_created_idx ON aido.conversations (user_id, created_at, id)'),
+
+	('table', 'messages', 'messages', 'CREATE TABLE aido.messages (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
+	('column', 'messages', 'conversation_id', 'ALTER TABLE aido.messages ADD COLUMN conversation_id uuid NOT NULL'),
+	('column', 'messages', 'user_id', 'ALTER TABLE aido.messages ADD COLUMN user_id uuid NOT NULL'),
+	('column', 'messages', 'role', 'ALTER TABLE aido.messages ADD COLUMN role text NOT NULL'),
+	('column', 'messages', 'content', 'ALTER TABLE aido.messages ADD COLUMN content text NOT NULL'),
+	('column', 'messages', 'created_at', 'ALTER TABLE aido.messages ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('column', 'messages', 'updated_at', 'ALTER TABLE aido.messages ADD COLUMN updated_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
+	('constraint', 'messages', 'messages_conversation_id_fkey', 'ALTER TABLE aido.messages ADD CONSTRAINT messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES aido.conversations (id) ON DELETE CASCADE'),
+	('constraint', 'messages', 'messages_user_id_fkey', 'ALTER TABLE aido.messages ADD CONSTRAINT messages_user_id_fkey FOREIGN KEY (user_id) REFERENCES aido.users (id) ON DELETE CASCADE'),
+	('constraint', 'messages', 'messages_role_check', $$ALTER TABLE aido.messages ADD CONSTRAINT messages_role_check CHECK (role IN ('user', 'assistant', 'system', 'tool'))$$),
+	('constraint', 'messages', 'messages_content_check', 'ALTER TABLE aido.messages ADD CONSTRAINT messages_content_check CHECK (char_length(content) BETWEEN 1 AND 32000)'),
+	('index', 'messages', 'messages_conversation_created_idx', 'CREATE INDEX messages_conversation_created_idx ON aido.messages (conversation_id, created_at, id)'),
+	('index', 'messages', 'messages_user_id_idx', 'CREATE INDEX messages_user_id_idx ON aido.messages (user_id)')
+$objects$;
+
+CREATE OR REPLACE FUNCTION _aido_schema_triggers()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
+	('trigger', 'users', 'users_normalize', 'CREATE TRIGGER users_normalize BEFORE INSERT OR UPDATE ON aido.users FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_users_normalize()'),
+	('trigger', 'sessions', 'sessions_touch', 'CREATE TRIGGER sessions_touch BEFORE INSERT OR UPDATE ON aido.sessions FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
+	('trigger', 'tasks', 'tasks_guard', 'CREATE TRIGGER tasks_guard BEFORE INSERT OR UPDATE ON aido.tasks FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_tasks_guard()'),
+	('trigger', 'conversations', 'conversations_touch', 'CREATE TRIGGER conversations_touch BEFORE INSERT OR UPDATE ON aido.conversations FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()'),
+	('trigger', 'messages', 'messages_touch', 'CREATE TRIGGER messages_touch BEFORE INSERT OR UPDATE ON aido.messages FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()')
+$objects$;
+
+CREATE OR REPLACE FUNCTION _aido_schema_objects()
+RETURNS TABLE (ord integer, kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT row_number() OVER (ORDER BY o.part, o.n)::integer, o.kind, o.tbl, o.name, o.ddl
+	FROM (SELECT 1 AS part, * FROM _aido_schema_accounts() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 2, * FROM _aido_schema_tasks() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 3, * FROM _aido_schema_conversations() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 4, * FROM _aido_schema_triggers() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)) AS o
+$$;
+
 CREATE OR REPLACE FUNCTION _aido_tasks_guard()
 RETURNS trigger
 LANGUAGE plpgsql
