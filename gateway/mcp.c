@@ -83,6 +83,7 @@ static void	mcp_tools_list(struct http_request *, struct gw_ctx *);
 static int	mcp_tools_call(struct http_request *, struct gw_ctx *);
 static void	mcp_call_reply(struct http_request *, const char *, size_t);
 static void	mcp_call_fail(struct http_request *, int, const char *);
+static void	mcp_escape(struct kore_buf *, const char *, size_t);
 static char	*mcp_sentence(struct gw_ctx *);
 static void	mcp_tool_result(struct http_request *, struct gw_ctx *,
 		    const char *, size_t);
@@ -582,26 +583,53 @@ mcp_call_reply(struct http_request *req, const char *json, size_t len)
 {
 	struct gw_ctx	*ctx = http_state_get(req);
 	struct kore_buf	 buf;
-	json_t		*text;
-	char		*s;
-
-	text = json_stringn(json, len);
-	s = text ? json_dumps(text, JSON_ENCODE_ANY) : NULL;
-	json_decref(text);
-	if (s == NULL) {
-		mcp_error(req, ctx, 500, MCP_INTERNAL, "internal error", NULL);
-		return;
-	}
 
 	kore_buf_init(&buf, len * 2 + 128);
-	kore_buf_appendf(&buf, "{\"content\":[{\"type\":\"text\",\"text\":%s}],"
-	    "\"structuredContent\":", s);
+	kore_buf_appendf(&buf, "{\"content\":[{\"type\":\"text\",\"text\":");
+	mcp_escape(&buf, json, len);
+	kore_buf_appendf(&buf, "}],\"structuredContent\":");
 	kore_buf_append(&buf, json, len);
 	kore_buf_appendf(&buf, ",\"isError\":false}");
-	free(s);
 
 	mcp_tool_result(req, ctx, (const char *)buf.data, buf.offset);
 	kore_buf_cleanup(&buf);
+}
+
+/*
+ * s as a JSON string.  It is the database's JSON, valid UTF-8, so only
+ * quotes, backslashes and control characters need escaping: in runs, as
+ * a list's text is the largest thing a worker writes here.
+ */
+static void
+mcp_escape(struct kore_buf *buf, const char *s, size_t len)
+{
+	static const char	hex[] = "0123456789abcdef";
+	const char		*run;
+	char			 esc[6];
+	unsigned char		 c;
+	size_t			 i;
+
+	kore_buf_append(buf, "\"", 1);
+	run = s;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		kore_buf_append(buf, run, s + i - run);
+		run = s + i + 1;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			kore_buf_append(buf, esc, 2);
+		} else {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			kore_buf_append(buf, esc, 6);
+		}
+	}
+	kore_buf_append(buf, run, s + len - run);
+	kore_buf_append(buf, "\"", 1);
 }
 
 /*

@@ -50,10 +50,11 @@ function M.tasks()
 	return t
 end
 
--- One HTTP/1.1 request, keep-alive (wrk's default too).
-function M.req(method, path, auth, body)
+-- One HTTP/1.1 request, keep-alive (wrk's default too); extra: more
+-- header lines, each ending in CRLF.
+function M.req(method, path, auth, body, extra)
 	local h = method .. " " .. path .. " HTTP/1.1\r\nHost: " .. M.host ..
-	    "\r\n"
+	    "\r\n" .. (extra or "")
 	if auth ~= nil then h = h .. "Authorization: " .. auth .. "\r\n" end
 	if body ~= nil then
 		h = h .. "Content-Type: application/json\r\nContent-Length: " ..
@@ -62,6 +63,16 @@ function M.req(method, path, auth, body)
 		h = h .. "\r\n"
 	end
 	return h
+end
+
+-- tools/call of an MCP tool (POST /mcp, protocol 2025-11-25, as the agent
+-- SDKs speak it); args is the arguments' JSON.
+function M.mcp_call(auth, tool, args)
+	return M.req("POST", "/mcp", auth, '{"jsonrpc":"2.0","id":1,' ..
+	    '"method":"tools/call","params":{"name":"' .. tool ..
+	    '","arguments":' .. args .. '}}',
+	    "Accept: application/json, text/event-stream\r\n" ..
+	    "MCP-Protocol-Version: 2025-11-25\r\n")
 end
 
 -- Threads are numbered, so that each seeds its own random sequence.

@@ -260,6 +260,15 @@ my $t = $gw->api($u->{token}, GET => "/api/tasks/$id")->{json};
 ok($t->{recurring} && $t->{recurring_pattern} eq 'weekly' &&
     $t->{due_date} =~ /\A2026-05-01T17:00:00/, '... with aido\'s fields');
 
+$r = call($u->{token}, 'update_task', { task_id => $id,
+    description => "two \"litres\"\n\t\\ \x{fc}n\x{ef} \x{2713} \x{1F95B} </script>" });
+$r = call($u->{token}, 'get_task', { task_id => $id });
+$res = result($r) // {};
+ok(($res->{structuredContent}{description} // '') =~ /\Atwo "litres"\n\t\\ /,
+    'get_task gives the whole task') or diag($r->{content});
+is_deeply(JSON::PP->new->decode($res->{content}[0]{text} // '{}'),
+    $res->{structuredContent}, '... and its text block is the same JSON, ' .
+    'quotes, controls and non-ASCII escaped right');
 tool_error(call($u->{token}, 'add_task', { title => 'x' x 201,
     priority => 'urgent', colour => 'red' }),
     qr/task is invalid: title must be at most 200 characters; .*priority.*; unknown field "colour"/,
