@@ -1,6 +1,8 @@
 /*
  * /api/conversations and their messages: one call of one
- * aido_conversation_* or aido_message_* function per route.
+ * aido_conversation_* or aido_message_* function per route.  The message
+ * list is aido_message_list_json's page, relayed as the database wrote it
+ * (aido_message_list's jsonb would be printed anew).
  */
 
 #include "gateway.h"
@@ -63,7 +65,7 @@ route_messages_list(struct http_request *req, struct gw_ctx *ctx)
 	if (!gw_routes_query(req, ctx))
 		return (KORE_RESULT_OK);
 
-	ctx->call.sql = "SELECT aido_message_list($1::uuid, $2::uuid, "
+	ctx->call.sql = "SELECT aido_message_list_json($1::uuid, $2::uuid, "
 	    "$3::jsonb, $4::uuid)";
 	ctx->call.params[0] = ctx->auth.sub;
 	ctx->call.params[1] = ctx->ids[0];

@@ -57,6 +57,7 @@ GRANT EXECUTE ON FUNCTION
 	aido_conversation_delete(uuid, uuid, uuid),
 	aido_message_create(uuid, uuid, jsonb, uuid),
 	aido_message_list(uuid, uuid, jsonb, uuid),
+	aido_message_list_json(uuid, uuid, jsonb, uuid),
 	_aido_login_attempt(jsonb, integer, text, text)
 TO aido_api;
 GRANT EXECUTE ON PROCEDURE aido_login(jsonb, integer, text, text, jsonb) TO aido_api;

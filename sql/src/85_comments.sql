@@ -55,3 +55,5 @@ COMMENT ON FUNCTION aido_message_create(uuid, uuid, jsonb, uuid) IS
 'adds {role, content} to a conversation of the user';
 COMMENT ON FUNCTION aido_message_list(uuid, uuid, jsonb, uuid) IS
 'a page of a conversation''s messages, oldest first: params limit, cursor';
+COMMENT ON FUNCTION aido_message_list_json(uuid, uuid, jsonb, uuid) IS
+'aido_message_list''s page as json text, each message''s keys in column order, for a client that relays it (the gateway): no jsonb is built';
