@@ -294,6 +294,23 @@ CREATE TABLE bench.task_ids AS
 SELECT (row_number() OVER ())::integer AS n, t.user_id, t.id AS task_id, u.session_id
 FROM aido.tasks t JOIN bench.user_ids u ON u.user_id = t.user_id AND u.n > 0;
 ALTER TABLE bench.task_ids ADD PRIMARY KEY (n);
+-- Every ordinary user has a conversation with the assistant: 60 messages,
+-- questions and answers of 70 to 900 characters (a page of 50 and more).
+INSERT INTO aido.conversations (user_id, title, created_at, updated_at)
+SELECT user_id, 'Planning the week', now() - interval '30 days', now() - interval '30 days'
+FROM bench.user_ids WHERE n > 0;
+CREATE TABLE bench.conv_ids AS
+SELECT u.n, u.user_id, u.session_id, c.id AS conversation_id
+FROM bench.user_ids u JOIN aido.conversations c ON c.user_id = u.user_id
+WHERE u.n > 0;
+ALTER TABLE bench.conv_ids ADD PRIMARY KEY (n);
+INSERT INTO aido.messages (conversation_id, user_id, role, content, created_at, updated_at)
+SELECT b.conversation_id, b.user_id, CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END,
+	   CASE WHEN i % 2 = 1 THEN 'Can you move the dentist to Thursday and add milk to my list? (' || i || ')'
+			ELSE repeat('Done: "Call the dentist" is on Thursday at 10:00, and "Buy milk" is on your list. ',
+						1 + (i * 7) % 11) END,
+	   now() - interval '30 days' + i * interval '1 minute', now() - interval '30 days' + i * interval '1 minute'
+FROM bench.conv_ids b, generate_series(1, 60) AS i;
 VACUUM ANALYZE;
 CHECKPOINT;
 SQL

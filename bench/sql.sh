@@ -25,7 +25,9 @@
 #                               BENCH_TRIGGER_BUDGET seconds to the load
 #   BENCH_TRIGGER_BUDGET=120
 #   BENCH_SHARED_BUFFERS=2GB    the data set (~1.8 GB) fits, as on a real server
-#   BENCH_WORKLOADS="lookup get list create update"
+#   BENCH_WORKLOADS="lookup get list create update" (any bench/pgbench/NAME.sql;
+#                              the *_inline and *_raw pairs set an aido_* call
+#                              against its raw statement, see bench/README.md)
 #   BENCH_QUICK=1               smoke test: 100 x 100 tasks, 100000 big, 3 s
 #   BENCH_RESULTS=bench/results where the CSV goes
 set -euo pipefail
