@@ -4,7 +4,6 @@
 BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS aido;
 SELECT aido_bootstrap();
 
 SELECT plan(11);
