@@ -52,12 +52,19 @@
 	"\"title\":{\"type\":\"string\"}},\"required\":[\"task_id\","	\
 	"\"status\",\"title\"]}"
 
-#define MCP_TASK_PROPS							\
-	"\"id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"	\
-	"\"completed\":{\"type\":\"boolean\"},\"description\":{\"type\":"	\
-	"[\"string\",\"null\"]},\"priority\":{\"type\":\"string\"},"	\
-	"\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"	\
-	"\"due_date\":{\"type\":[\"string\",\"null\"]}"
+/* A task as the REST API shows it (API.md §3). */
+#define MCP_TASK							\
+	"{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},"	\
+	"\"user_id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"	\
+	"\"description\":{\"type\":[\"string\",\"null\"]},\"completed\":"	\
+	"{\"type\":\"boolean\"},\"completed_at\":{\"type\":[\"string\","	\
+	"\"null\"]},\"priority\":{\"type\":\"string\"},\"tags\":{\"type\":"	\
+	"\"array\",\"items\":{\"type\":\"string\"}},\"due_date\":{\"type\":"	\
+	"[\"string\",\"null\"]},\"recurring\":{\"type\":\"boolean\"},"	\
+	"\"recurring_pattern\":{\"type\":[\"string\",\"null\"]},"		\
+	"\"next_occurrence_id\":{\"type\":[\"string\",\"null\"]},"		\
+	"\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":"	\
+	"\"string\"}},\"required\":[\"id\",\"title\",\"completed\"]}"
 
 struct mcp_tool {
 	const char	*name;
@@ -86,10 +93,10 @@ static const struct mcp_tool	mcp_tools[] = {
 	    "sorted otherwise. Use it when the user asks to see, show or list "
 	    "tasks, and before complete_task, update_task or delete_task to "
 	    "find the task_id of a task the user names (e.g. 'delete the "
-	    "meeting task': search for meeting first). Returns tasks "
-	    "(id, title, completed, description, priority, tags, due_date) and "
-	    "next_cursor, which is not null when there are more: pass it as "
-	    "cursor to get the next page.\","
+	    "meeting task': search for meeting first). Returns items, the "
+	    "tasks (id, title, completed, description, priority, tags, "
+	    "due_date, created_at ...), and next_cursor, which is not null "
+	    "when there are more: pass it as cursor to get the next page.\","
 	    "\"inputSchema\":{\"type\":\"object\",\"properties\":{" MCP_USER_ID
 	    ",\"status\":{\"type\":\"string\",\"enum\":[\"all\",\"pending\","
 	    "\"completed\"],\"description\":\"pending: not done yet; completed: "
@@ -114,11 +121,10 @@ static const struct mcp_tool	mcp_tools[] = {
 	    "\"cursor\":{\"type\":\"string\",\"description\":\"next_cursor of "
 	    "the previous page, with the same filters and sort.\"}},"
 	    "\"additionalProperties\":false},"
-	    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"tasks\":"
-	    "{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
-	    MCP_TASK_PROPS "},\"required\":[\"id\",\"title\",\"completed\"]}},"
-	    "\"next_cursor\":{\"type\":[\"string\",\"null\"]}},"
-	    "\"required\":[\"tasks\",\"next_cursor\"]},"
+	    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"items\":"
+	    "{\"type\":\"array\",\"items\":" MCP_TASK "},\"next_cursor\":"
+	    "{\"type\":[\"string\",\"null\"]}},\"required\":[\"items\","
+	    "\"next_cursor\"]},"
 	    "\"annotations\":{\"readOnlyHint\":true,\"openWorldHint\":false}",
 	    NULL },
 
@@ -131,14 +137,7 @@ static const struct mcp_tool	mcp_tools[] = {
 	    "\"inputSchema\":{\"type\":\"object\",\"properties\":{" MCP_USER_ID
 	    "," MCP_TASK_ID "},\"required\":[\"task_id\"],"
 	    "\"additionalProperties\":false},"
-	    "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
-	    MCP_TASK_PROPS ",\"user_id\":{\"type\":\"string\"},"
-	    "\"completed_at\":{\"type\":[\"string\",\"null\"]},"
-	    "\"recurring\":{\"type\":\"boolean\"},\"recurring_pattern\":"
-	    "{\"type\":[\"string\",\"null\"]},\"next_occurrence_id\":"
-	    "{\"type\":[\"string\",\"null\"]},\"created_at\":{\"type\":"
-	    "\"string\"},\"updated_at\":{\"type\":\"string\"}},"
-	    "\"required\":[\"id\",\"title\",\"completed\"]},"
+	    "\"outputSchema\":" MCP_TASK ","
 	    "\"annotations\":{\"readOnlyHint\":true,\"openWorldHint\":false}",
 	    NULL },
 

@@ -48,36 +48,24 @@ AS $$
 $$;
 
 /*
- * list_tasks: a page of aido_task_list, each task as a model needs it.  A
- * null argument is an absent one (models send null for what they leave
- * out); search is the REST API's q, named for a model.
+ * list_tasks: the page GET /api/tasks answers, {items, next_cursor}, as
+ * the same json text (the list is the call made most: nothing is parsed
+ * or built again).  A null argument is an absent one (models send null
+ * for what they leave out); search is the REST API's q, named for a model.
  */
 CREATE OR REPLACE FUNCTION _aido_mcp_list(user_id uuid, arguments jsonb)
-RETURNS jsonb
+RETURNS json
 LANGUAGE plpgsql
 AS $$
 DECLARE
 	v_params jsonb := jsonb_strip_nulls(arguments - 'user_id');
-	v_page jsonb;
 BEGIN
 	PERFORM _aido_mcp_check_fields(v_params, ARRAY['status', 'priority', 'tag', 'search',
 		'due_before', 'due_after', 'sort', 'limit', 'cursor']);
 	IF v_params ? 'search' THEN
 		v_params := (v_params - 'search') || jsonb_build_object('q', v_params -> 'search');
 	END IF;
-	v_page := aido_task_list(_aido_mcp_list.user_id, v_params, NULL);
-	/*
-	 * Each task without what a model has no use for (what the user sees:
-	 * id, title, completed, description, priority, tags, due date).
-	 * Removing keys costs half of building new objects, and a list is the
-	 * call made most.
-	 */
-	RETURN jsonb_build_object(
-		'tasks', (SELECT coalesce(jsonb_agg(t - ARRAY['user_id', 'completed_at', 'recurring',
-				'recurring_pattern', 'next_occurrence_id', 'remind_at', 'created_at', 'updated_at']
-				ORDER BY n), '[]')
-			FROM jsonb_array_elements(v_page -> 'items') WITH ORDINALITY AS e(t, n)),
-		'next_cursor', v_page -> 'next_cursor');
+	RETURN aido_task_list_json(_aido_mcp_list.user_id, v_params, NULL);
 END
 $$;
 
@@ -89,7 +77,7 @@ AS $$ SELECT jsonb_build_object('task_id', task -> 'id', 'status', status, 'titl
 
 CREATE OR REPLACE FUNCTION aido_mcp_call(user_id uuid, tool text, arguments jsonb,
 										 session_id uuid DEFAULT NULL)
-RETURNS jsonb
+RETURNS json
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
@@ -125,28 +113,28 @@ BEGIN
 	CASE aido_mcp_call.tool
 	WHEN 'add_task' THEN
 		/* aido_validate_task names unknown fields and wrong types */
-		RETURN _aido_mcp_done(aido_task_create(v_user, v_args, NULL), 'created');
+		RETURN _aido_mcp_done(aido_task_create(v_user, v_args, NULL), 'created')::json;
 	WHEN 'list_tasks' THEN
 		RETURN _aido_mcp_list(v_user, v_args);
 	WHEN 'get_task' THEN
 		PERFORM _aido_mcp_check_fields(v_args, ARRAY['task_id']);
-		RETURN aido_task_get(v_user, _aido_mcp_task_id(v_args), NULL);
+		RETURN aido_task_get(v_user, _aido_mcp_task_id(v_args), NULL)::json;
 	WHEN 'complete_task' THEN
 		PERFORM _aido_mcp_check_fields(v_args, ARRAY['task_id']);
 		RETURN _aido_mcp_done(aido_task_update(v_user, _aido_mcp_task_id(v_args),
-			'{"completed": true}', NULL), 'completed');
+			'{"completed": true}', NULL), 'completed')::json;
 	WHEN 'delete_task' THEN
 		PERFORM _aido_mcp_check_fields(v_args, ARRAY['task_id']);
 		v_id := _aido_mcp_task_id(v_args);
 		v_task := aido_task_get(v_user, v_id, NULL);
 		PERFORM aido_task_delete(v_user, v_id, NULL);
-		RETURN _aido_mcp_done(v_task, 'deleted');
+		RETURN _aido_mcp_done(v_task, 'deleted')::json;
 	WHEN 'update_task' THEN
 		PERFORM _aido_mcp_check_fields(v_args, ARRAY['task_id', 'title', 'description',
 			'completed', 'priority', 'tags', 'due_date', 'recurring', 'recurring_pattern']);
 		v_id := _aido_mcp_task_id(v_args);
 		RETURN _aido_mcp_done(aido_task_update(v_user, v_id, v_args - 'task_id', NULL),
-			'updated');
+			'updated')::json;
 	ELSE
 		RAISE EXCEPTION USING
 			ERRCODE = 'invalid_parameter_value',

@@ -302,7 +302,7 @@ ok($t->{completed} && AidoGW::is_uuid($t->{next_occurrence_id}),
 $r = call($u->{token}, 'list_tasks', { status => 'pending', limit => 1,
     user_id => undef, search => undef });
 my $page = result($r)->{structuredContent} // {};
-ok(@{ $page->{tasks} // [] } == 1 && $page->{tasks}[0]{id} eq
+ok(@{ $page->{items} // [] } == 1 && $page->{items}[0]{id} eq
     $t->{next_occurrence_id} && !defined $page->{next_cursor},
     'list_tasks (null arguments are absent ones) lists the next occurrence') or
     diag($r->{content});
@@ -311,8 +311,8 @@ $page = result($r)->{structuredContent} // {};
 ok(defined $page->{next_cursor}, 'a page with more has next_cursor');
 $r = call($u->{token}, 'list_tasks', { limit => 1,
     cursor => $page->{next_cursor} });
-ok(@{ result($r)->{structuredContent}{tasks} // [] } == 1 &&
-    result($r)->{structuredContent}{tasks}[0]{id} ne $page->{tasks}[0]{id},
+ok(@{ result($r)->{structuredContent}{items} // [] } == 1 &&
+    result($r)->{structuredContent}{items}[0]{id} ne $page->{items}[0]{id},
     '... which gives the next page');
 
 $r = call($u->{token}, 'update_task', { task_id => $id, completed =>

@@ -91,7 +91,7 @@ async function ownerTests(a) {
 
 	r = await a.callTool({ name: 'list_tasks', arguments: {
 	    status: 'pending', search: 'grocer' } });
-	const listed = r.structuredContent?.tasks ?? [];
+	const listed = r.structuredContent?.items ?? [];
 	report(!r.isError && listed.length === 1 && listed[0].id === id &&
 	    listed[0].completed === false && sameText(r),
 	    'list_tasks finds it by status and search', r);
@@ -124,7 +124,7 @@ async function ownerTests(a) {
 
 async function strangerTests(b, id) {
 	let r = await b.callTool({ name: 'list_tasks', arguments: {} });
-	report(!r.isError && !(r.structuredContent?.tasks ?? []).some(
+	report(!r.isError && !(r.structuredContent?.items ?? []).some(
 	    (t) => t.id === id), 'user B does not see user A\'s tasks', r);
 
 	for (const [tool, args] of [

@@ -21,7 +21,7 @@ CREATE FUNCTION pg_temp.sid(who text) RETURNS uuid
 LANGUAGE sql STABLE AS $$ SELECT (s ->> 'session_id')::uuid FROM actor WHERE name = who $$;
 -- A tool call of a user, in that user's session.
 CREATE FUNCTION pg_temp.tool(who text, name text, args jsonb) RETURNS jsonb
-LANGUAGE sql AS $$ SELECT aido_mcp_call(pg_temp.uid(who), name, args, pg_temp.sid(who)) $$;
+LANGUAGE sql AS $$ SELECT aido_mcp_call(pg_temp.uid(who), name, args, pg_temp.sid(who))::jsonb $$;
 -- {sqlstate, message, detail} of a failing call, NULL when it succeeds.
 CREATE FUNCTION pg_temp.failure(who text, name text, args jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -78,19 +78,18 @@ SELECT is(pg_temp.failure('alice', 'add_task', '["not", "an", "object"]') ->> 's
 		  'arguments that are not an object are 23514');
 
 -- list_tasks
-SELECT is(jsonb_array_length(pg_temp.tool('alice', 'list_tasks', '{}') -> 'tasks'), 3,
+SELECT is(jsonb_array_length(pg_temp.tool('alice', 'list_tasks', '{}') -> 'items'), 3,
 		  'list_tasks lists the user''s tasks');
 SELECT is(pg_temp.tool('alice', 'list_tasks', '{"search": "MILK", "status": "pending"}'),
-		  jsonb_build_object('tasks', jsonb_build_array(jsonb_build_object('id', pg_temp.milk(),
-			'title', 'Buy milk', 'completed', false, 'description', '2 l', 'priority', 'high',
-			'tags', '["shop"]'::jsonb, 'due_date', NULL)), 'next_cursor', NULL),
-		  '... filtered by search and status, each task as a model needs it');
+		  jsonb_build_object('items', jsonb_build_array(aido_task_get(pg_temp.uid('alice'), pg_temp.milk())),
+			'next_cursor', NULL),
+		  '... filtered by search and status: the page of GET /api/tasks');
 SELECT is(jsonb_array_length(pg_temp.tool('alice', 'list_tasks',
-		  '{"status": null, "priority": null, "search": null}') -> 'tasks'), 3,
+		  '{"status": null, "priority": null, "search": null}') -> 'items'), 3,
 		  'null filters are absent ones');
 SELECT isnt(pg_temp.tool('alice', 'list_tasks', '{"limit": 1}') ->> 'next_cursor', NULL,
 			'a page with more has next_cursor');
-SELECT is(jsonb_array_length(pg_temp.tool('bob', 'list_tasks', '{}') -> 'tasks'), 0,
+SELECT is(jsonb_array_length(pg_temp.tool('bob', 'list_tasks', '{}') -> 'items'), 0,
 		  'another user sees none of them');
 SELECT is(pg_temp.failure('alice', 'list_tasks', '{"status": "done"}') ->> 'sqlstate', '22023',
 		  'a bad filter is 22023, as on REST');
@@ -151,7 +150,7 @@ SELECT is(pg_temp.failure('bob', 'list_tasks', '{}') ->> 'sqlstate', '28000',
 		  'a revoked session is 28000, whatever the tool');
 SELECT is(pg_temp.failure('alice', 'drop_tables', '{}') ->> 'sqlstate', '22023', 'an unknown tool is 22023');
 SELECT is(aido_mcp_call(aido_external_user('ext-Subject-1'), 'add_task',
-		  '{"title": "From the provider", "user_id": "ext-Subject-1"}') ->> 'status', 'created',
+		  '{"title": "From the provider", "user_id": "ext-Subject-1"}')::jsonb ->> 'status', 'created',
 		  'an external user names itself by its subject');
 SELECT throws_ok($$SELECT aido_mcp_call(aido_external_user('ext-Subject-1'), 'add_task',
 		  '{"title": "x", "user_id": "ext-subject-1"}')$$, '42501', NULL,
