@@ -1,7 +1,8 @@
 #!/usr/bin/env perl
 # A short run of every fuzz target of test/fuzz (make fuzz runs them
 # longer): the libFuzzer targets of the gateway's parsers, two at a time,
-# then the validator through SQL.  Each must end its time without a crash,
+# then the validator through SQL, then the C validator against the SQL-only
+# flavor's (validate-diff.pl: no disagreement).  Each must end its time without a crash,
 # a hang or a sanitizer report.  AIDO_FUZZ_SECONDS sets the time of each
 # (default 30).
 
@@ -73,6 +74,13 @@ for my $t (@TARGETS) {
 my $out = `perl '$FUZZ/validate.pl' $SECONDS 2>&1`;
 is($? >> 8, 0, "the task validator, fuzzed through SQL for $SECONDS s, " .
     'shows no crash and no disagreement') or diag($out);
+chomp($out);
+diag($out);
+
+# The SQL-only flavor's validator gives the C one's verdicts, error for error.
+$out = `perl '$FUZZ/validate-diff.pl' $SECONDS 2>&1`;
+is($? >> 8, 0, "the C and SQL-only task validators, fed the same documents for $SECONDS s, " .
+    'agree on every one') or diag($out);
 chomp($out);
 diag($out);
 

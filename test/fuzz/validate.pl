@@ -27,8 +27,11 @@ use warnings;
 use File::Basename qw(dirname);
 use File::Path qw(make_path);
 use File::Temp qw(tempfile);
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Time::HiRes qw(time);
+use TaskDocs qw(document);
 
 my $SECONDS = shift(@ARGV) // 30;
 my $BATCH = 400;
@@ -77,99 +80,6 @@ BEGIN
 END
 \$fn\$;
 SQL
-
-# ---------------------------------------------------------------- generators
-
-sub pick { return ($_[int(rand(@_))]) }
-
-my @STRINGS = ('', ' ', "\t", 'x', ' padded ', 'a' x 200, 'a' x 201,
-    'b' x 1000, 'c' x 1001, "\x{1F600}" x 200, "\x{1F600}" x 201,
-    "e\x{301}" x 100, "\x{202E}rtl", 'ÅÄÖ', "line\nbreak", '\\', '"',
-    "'; DROP TABLE aido.tasks; --", 'null', '0', '1e309', "\x{FFFF}",
-    "\x{10FFFF}", 'T' x 51, 'Tag', ' tag ', 'TAG');
-my @DATES = ('2025-01-01T00:00:00Z', '2025-01-01T00:00:00+00:00',
-    '2025-01-01t00:00:00z', '2024-02-29T12:00:00.123456789-07:30',
-    '2023-02-29T00:00:00Z', '2025-01-01T24:00:00Z', '2016-12-31T23:59:60Z',
-    '2025-01-01T00:00:00', '2025-01-01', '0000-01-01T00:00:00Z',
-    '9999-12-31T23:59:59+14:00', '2025-01-01T00:00:00+24:00',
-    '2025-13-01T00:00:00Z', ' 2025-01-01T00:00:00Z', '2025-01-01T00:00:00.Z',
-    'yesterday', '');
-my @FIELDS = qw(title description completed priority tags due_date recurring
-    recurring_pattern);
-my @READONLY = qw(id user_id created_at updated_at completed_at
-    next_occurrence_id);
-
-sub value {
-	my ($depth) = @_;
-	my $k = int(rand($depth > 6 ? 6 : 9));
-	return (pick(@STRINGS)) if $k == 0 || $k == 1;
-	return (pick(JSON::PP::true, JSON::PP::false)) if $k == 2;
-	return (undef) if $k == 3;
-	return (pick(0, -1, 1, 1.5, 1e300, -0.0, 9223372036854775807,
-	    '1e400' + 0)) if $k == 4;
-	return (pick(@DATES)) if $k == 5;
-	return ([ map { value($depth + 1) } 1 .. int(rand(4)) ]) if $k < 8;
-	return ({ map { pick(@FIELDS, 'x') => value($depth + 1) }
-	    1 .. int(rand(3)) });
-}
-
-sub fieldvalue {
-	my ($f) = @_;
-	return (value(0)) if rand() < 0.25;
-	return (pick(@STRINGS)) if $f eq 'title' || $f eq 'description';
-	return (pick(JSON::PP::true, JSON::PP::false)) if $f eq 'completed' ||
-	    $f eq 'recurring';
-	return (pick(qw(low medium high LOW Medium urgent), '', ' low'))
-	    if $f eq 'priority';
-	return (pick(qw(daily weekly monthly yearly Daily), '', undef))
-	    if $f eq 'recurring_pattern';
-	return (pick(@DATES, undef)) if $f eq 'due_date';
-	return ([ map { pick(@STRINGS, 'work', 'Work', ' work ') }
-	    1 .. int(rand(25)) ]) if $f eq 'tags';
-	return (value(0));
-}
-
-sub document {
-	my %d;
-	for my $f (@FIELDS) {
-		$d{$f} = fieldvalue($f) if rand() < 0.6;
-	}
-	$d{title} = pick('a task', ' trimmed ') if rand() < 0.5;
-	$d{ pick(@READONLY) } = value(0) if rand() < 0.1;
-	$d{ pick('x', 'Title', 'title ', '') } = value(0) if rand() < 0.1;
-	my $text = $JSON->encode(\%d);
-	if (rand() < 0.05) {
-		my $n = 1 + int(rand(3000));
-		$text = '{"title":' . ('[' x $n) . (']' x $n) . '}';
-	}
-	return (mutate($text)) if rand() < 0.3;
-	return ($text);
-}
-
-sub mutate {
-	my ($t) = @_;
-	utf8::encode($t);
-	for (1 .. 1 + int(rand(4))) {
-		my $i = int(rand(length($t) + 1));
-		my $k = int(rand(5));
-		if ($k == 0) {
-			substr($t, $i, 1, chr(int(rand(256))));
-		} elsif ($k == 1) {
-			substr($t, $i, 0, pick('{', '}', '[', ']', '"', ',', ':',
-			    '\\', '\\u0000', '\\ud800', "\xff", "\xc0\xaf", ' ',
-			    '1e999', 'null', '"x":1,'));
-		} elsif ($k == 2) {
-			substr($t, $i, 1 + int(rand(5)), '');
-		} elsif ($k == 3 && length($t) > 2) {
-			my $j = int(rand(length($t)));
-			substr($t, $i, 0, substr($t, $j, 1 + int(rand(20))));
-		} else {
-			$t = substr($t, 0, $i);
-		}
-	}
-	$t =~ tr/\0//d;		# SQL text cannot hold a NUL
-	return ($t);
-}
 
 # A known disagreement, reported (test/fuzz/README.md): a completed
 # recurring task due in 9999 is valid, but its next occurrence would be due
