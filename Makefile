@@ -7,6 +7,10 @@
 #                   sanitizers, secrets (test/faults/, SECURITY.md)
 #   make fuzz       run each libFuzzer target FUZZ_SECONDS (default 60)
 #   make asan       AddressSanitizer + UBSan builds of the gateway and unit tests
+#   make install-db install or upgrade aido in the database of DATABASE_URL
+#                   (the C extension, or the SQL-only flavor where the server
+#                   or the role cannot have it: Neon), bootstrap it, make the
+#                   gateway's role
 #   make run        start the gateway (and, without DATABASE_URL, a local cluster)
 #   make bench      benchmarks (see bench/README.md)
 #   make bench-peer aido against the benchmark peer (bench/peer/) only
@@ -17,7 +21,7 @@ PG_CONFIG ?= pg_config
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: all deps extension gateway unit install test run bench bench-peer clean \
-	test-faults fuzz fuzz-build asan
+	test-faults fuzz fuzz-build asan install-db
 
 all: deps extension gateway
 
@@ -60,6 +64,9 @@ asan: deps
 
 run: all install
 	scripts/run.sh
+
+install-db: all
+	scripts/install-db
 
 bench: all install
 	@scripts/deps.sh bench

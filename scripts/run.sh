@@ -5,7 +5,9 @@
 #   scripts/run.sh stop     stop the local PostgreSQL cluster, if there is one
 #
 # With DATABASE_URL (environment or .env) the gateway uses that database and
-# nothing local is touched.  Without it, a local PostgreSQL 15 cluster is
+# nothing local is touched: scripts/install-db (make install-db) installs or
+# upgrades aido there, in the flavor the server allows, and the gateway
+# connects as the role aido_gateway it makes.  Without it, a local PostgreSQL 15 cluster is
 # created (once, announced in one line) and started: loopback only, port
 # 5432 when free (else another, remembered), database "aido" with the
 # extension bootstrapped, and a login role "aido_gateway" (member of
@@ -114,6 +116,17 @@ api="http://$api_host:$api_port"
 
 if configured DATABASE_URL; then
 	say "using the DATABASE_URL of the $([ -n "${DATABASE_URL:-}" ] && echo environment || echo .env file); nothing local is started"
+	# aido installed or upgraded there first (make install-db); when that
+	# made the gateway's own role, the gateway connects as it (on Neon
+	# through the pooler), not as the owner whose URL was given.
+	urlfile=$(mktemp)
+	scripts/install-db --quiet --url-file="$urlfile" || { rm -f "$urlfile"; exit 1; }
+	if [ -s "$urlfile" ]; then
+		DATABASE_URL=$(cat "$urlfile")
+		export DATABASE_URL
+		say "the gateway connects as aido_gateway (member of aido_api only)"
+	fi
+	rm -f "$urlfile"
 	say "API on $api (Ctrl-C stops it)"
 	exec gateway/start
 fi

@@ -1,0 +1,114 @@
+#!/usr/bin/perl
+# make install-db (scripts/install-db) and the SQL-only flavor's install
+# script: run by a Neon-like owner that is no superuser, with a URL in
+# SQLAlchemy's postgresql+psycopg:// form, it installs the SQL-only flavor
+# and says why, bootstraps, makes the gateway's role; run again it changes
+# nothing; it upgrades an older install to what a fresh one is and refuses
+# a newer one; a superuser gets the C extension.  The two flavors have the
+# same API routines and the same schema.  aido flavor: sqlonly (it needs
+# test/run-suites' Neon-like owner, made for the SQL-only pass)
+use strict;
+use warnings;
+use Test::More tests => 21;
+use File::Temp qw(tempdir);
+use lib 'test/sql/lib';
+use AidoPsql qw(psql psql_ok);
+
+my $owner = $ENV{AIDO_TEST_OWNER} or BAIL_OUT('AIDO_TEST_OWNER: run under AIDO_FLAVOR=sqlonly test/run');
+my $state = tempdir(CLEANUP => 1);
+my ($db, $cdb, $sdb) = ("aido_idb_$$", "aido_idb_c_$$", "aido_idb_su_$$");
+END { system('dropdb', '--if-exists', $_) for grep { defined } ($db, $cdb, $sdb) }
+for my $d ($db, $cdb, $sdb) {
+	system('createdb', $d) == 0 or BAIL_OUT('createdb failed');
+}
+psql_ok($db, qq{ALTER DATABASE $db OWNER TO $owner; ALTER SCHEMA public OWNER TO $owner});
+
+# install-db with DATABASE_URL; (exit status, output)
+sub install_db {
+	my ($url) = @_;
+	local $ENV{DATABASE_URL} = $url;
+	local $ENV{AIDO_STATE_DIR} = $state;
+	my $out = `scripts/install-db 2>&1`;
+	return ($? >> 8, $out);
+}
+my $host = "127.0.0.1:$ENV{PGPORT}";
+my $owner_url = "postgresql+psycopg://$owner:$ENV{AIDO_TEST_OWNER_PASSWORD}\@$host/$db?sslmode=disable";
+
+# What an install is made of: aido's routines (their text, settings,
+# privileges, comments), roles, aido_config and the schema aido.
+my $catalog = q{
+	SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
+		SELECT format('%s(%s) %s %s %s %s %s %s', p.proname, pg_get_function_arguments(p.oid),
+					  pg_get_function_result(p.oid), p.prosecdef, p.proconfig, p.proacl,
+					  obj_description(p.oid, 'pg_proc'), md5(p.prosrc))
+		FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname ~ '^_?aido_'
+		UNION ALL SELECT format('role %s %s', rolname, rolcanlogin) FROM pg_roles WHERE rolname LIKE 'aido\_%'
+		UNION ALL SELECT format('%s.%s %s %s', n.nspname, c.relname, c.relkind, c.relacl)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname IN ('aido', 'aido_config')
+		UNION ALL SELECT format('setting %s %s', name, value) FROM aido_config.settings
+		UNION ALL SELECT 'version ' || version FROM aido_config.version) AS o(x)
+};
+
+my ($rc, $out) = install_db($owner_url);
+is($rc, 0, 'install-db as a Neon-like owner succeeds') or diag($out);
+like($out, qr/^aido: SQL-only flavor .*: the server has the C extension, but only a superuser may create it and $owner is not one$/m,
+	 'it picks the SQL-only flavor and says why, in one line');
+like($out, qr/installed the SQL-only flavor .*\n.*aido_bootstrap\(\) created \d+ schema objects/,
+	 'it installs and bootstraps');
+like($out, qr/created the gateway's role aido_gateway/, "and makes the gateway's role");
+unlike($out, qr/$ENV{AIDO_TEST_OWNER_PASSWORD}|aido_gateway:[0-9a-f]{8}/, 'no password is printed');
+my $fresh = psql_ok($db, $catalog);
+
+($rc, $out) = install_db($owner_url);
+is($rc, 0, 'a second install-db succeeds');
+like($out, qr/nothing to change/, 'and says it has nothing to change');
+is(psql_ok($db, $catalog), $fresh, 'and changes nothing');
+
+# the gateway's role, by the URL install-db left for it
+my ($urlfile) = glob("$state/gateway.*.$db.url");
+open(my $fh, '<', $urlfile) or die "$urlfile: $!";
+chomp(my $gw_url = <$fh>);
+is((stat($urlfile))[2] & 077, 0, "the gateway's URL is readable by its owner only");
+my $as_gateway = `psql -X -At -d '$gw_url' -c "SELECT current_user, pg_has_role(session_user, 'neon_superuser', 'MEMBER'), aido_health() ->> 'status'" 2>&1`;
+is($as_gateway, "aido_gateway|f|healthy\n", 'the gateway role signs in, is no member of neon_superuser, and may call the API');
+like(`psql -X -At -d '$gw_url' -c 'SELECT count(*) FROM aido.users' 2>&1`, qr/permission denied/, 'but may not read the tables');
+($rc, $out) = install_db($gw_url);
+is($rc, 0, "install-db with the gateway's own URL succeeds");
+like($out, qr/is installed and bootstrapped .* may not change it, so nothing was changed/, 'and changes nothing');
+
+# an older install is upgraded to what a fresh one is; a newer one is refused
+psql_ok($db, q{SET ROLE } . $owner . q{;
+	CREATE OR REPLACE FUNCTION aido_task_get(user_id uuid, task_id uuid, session_id uuid DEFAULT NULL)
+	RETURNS jsonb LANGUAGE sql AS 'SELECT NULL::jsonb';
+	DROP FUNCTION _aido_not_found(text);
+	UPDATE aido_config.version SET version = '0.1.0'});
+($rc, $out) = install_db($owner_url);
+like($out, qr/upgraded the SQL-only flavor from 0\.1\.0 to /, 'an older install is upgraded');
+is(psql_ok($db, $catalog), $fresh, 'to exactly what a fresh install is');
+psql_ok($db, q{UPDATE aido_config.version SET version = '99.0.0'});
+($rc, $out) = install_db($owner_url);
+ok($rc != 0 && $out =~ /newer/, 'a newer install is refused, not downgraded') or diag($out);
+psql_ok($db, q{UPDATE aido_config.version SET version = '0.1.0'});
+install_db($owner_url);
+
+# a superuser gets the C extension; the script refuses to run over it
+($rc, $out) = install_db("postgresql://$ENV{PGUSER}:$ENV{PGPASSWORD}\@$host/$sdb");
+like($out, qr/^aido: C extension: the server has the C extension and $ENV{PGUSER} is a superuser$/m,
+	 'a superuser gets the C extension, and is told why');
+my ($script) = glob('extension/aido-sql--*.sql');
+like(`psql -X -q -d $sdb -f $script 2>&1`, qr/the aido C extension is installed in this database/,
+	 'the SQL-only script refuses to run over the C extension');
+
+# the same API and the same schema in both flavors
+{
+	local $ENV{AIDO_FLAVOR} = 'c';
+	system('test/aido-install', $cdb) == 0 or BAIL_OUT('test/aido-install c failed');
+}
+my $api = q{SELECT string_agg(format('%s %s(%s) %s %s', p.prokind, p.proname, pg_get_function_arguments(p.oid),
+								   pg_get_function_result(p.oid), p.proisstrict), E'\n' ORDER BY 1)
+			FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname ~ '^aido_'};
+is(psql_ok($db, $api), psql_ok($cdb, $api), 'both flavors have the same API routines, argument for argument');
+sub schema { my ($d) = @_; return join("\n", grep { !/^--|^\s*$|^\\(un)?restrict|OWNER TO/ } split(/\n/, `pg_dump --schema-only -n aido $d`)) }
+is(schema($db), schema($cdb), 'and the same schema aido, object for object');
+is(psql_ok($db, q{SELECT count(*) FROM aido_schema_status() WHERE NOT present}), '0', 'which is complete');
