@@ -1,8 +1,9 @@
 /*
  * /api/conversations and their messages: one call of one
- * aido_conversation_* or aido_message_* function per route.  The message
- * list is aido_message_list_json's page, relayed as the database wrote it
- * (aido_message_list's jsonb would be printed anew).
+ * aido_conversation_* or aido_message_* function per route.  The lists
+ * are the *_list_json pages, relayed as the database wrote them (the
+ * jsonb of aido_conversation_list and aido_message_list would be printed
+ * anew).
  */
 
 #include "gateway.h"
@@ -16,8 +17,8 @@ route_conversations_list(struct http_request *req, struct gw_ctx *ctx)
 	if (!gw_routes_query(req, ctx))
 		return (KORE_RESULT_OK);
 
-	ctx->call.sql = "SELECT aido_conversation_list($1::uuid, $2::jsonb, "
-	    "$3::uuid)";
+	ctx->call.sql = "SELECT aido_conversation_list_json($1::uuid, "
+	    "$2::jsonb, $3::uuid)";
 	ctx->call.params[0] = ctx->auth.sub;
 	ctx->call.params[1] = ctx->scratch;
 	ctx->call.params[2] = ctx->auth.sid;

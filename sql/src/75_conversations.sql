@@ -71,35 +71,72 @@ BEGIN
 END
 $$;
 
-/* Newest first; paged as every list is (_aido_page). */
-CREATE OR REPLACE FUNCTION aido_conversation_list(user_id uuid, params jsonb DEFAULT '{}',
-												  session_id uuid DEFAULT NULL)
-RETURNS jsonb
+/*
+ * A user's conversations, newest first: a page as json text, built in one
+ * json_agg of the rows as stored and returned as it is (the gateway relays
+ * it).  The first page and a page after a cursor are two static statements,
+ * their plans kept for the session.
+ */
+CREATE OR REPLACE FUNCTION aido_conversation_list_json(user_id uuid, params jsonb DEFAULT '{}',
+													   session_id uuid DEFAULT NULL)
+RETURNS json
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
+	v_user CONSTANT uuid := aido_conversation_list_json.user_id;
 	v_shown text;
-	v_params jsonb := coalesce(params, '{}');
+	v_params jsonb := coalesce(aido_conversation_list_json.params, '{}');
 	v_limit integer;
 	v_after record;
-	v_items jsonb;
+	v_items json;
+	v_more boolean;
+	v_last_created_at timestamptz;
+	v_last_id uuid;
 BEGIN
-	v_shown := _aido_check_session(aido_conversation_list.user_id, aido_conversation_list.session_id);
+	v_shown := _aido_check_session(v_user, aido_conversation_list_json.session_id);
 	v_limit := _aido_param_limit(v_params, 50);
 	SELECT * INTO v_after FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), 'conversations');
-	SELECT coalesce(jsonb_agg(_aido_as_user(to_jsonb(x), v_shown) ORDER BY x.created_at DESC, x.id DESC), '[]')
-	INTO v_items
-	FROM (SELECT * FROM aido.conversations y
-		  WHERE y.user_id = aido_conversation_list.user_id
-			AND (v_after.id IS NULL OR (y.created_at, y.id) < (v_after.created_at, v_after.id))
-		  ORDER BY y.created_at DESC, y.id DESC
-		  LIMIT v_limit + 1) x;
-	RETURN _aido_page(v_items, v_limit, 'conversations', NULL);
+	IF v_after.id IS NULL THEN
+		SELECT json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+			   max(p.created) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
+		INTO v_items, v_more, v_last_created_at, v_last_id
+		FROM (SELECT y AS c, y.created_at AS created, y.id AS i, row_number() OVER w AS n
+			  FROM aido.conversations y WHERE y.user_id = v_user
+			  WINDOW w AS (ORDER BY y.created_at DESC, y.id DESC)
+			  ORDER BY y.created_at DESC, y.id DESC LIMIT v_limit + 1) p;
+	ELSE
+		SELECT json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+			   max(p.created) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
+		INTO v_items, v_more, v_last_created_at, v_last_id
+		FROM (SELECT y AS c, y.created_at AS created, y.id AS i, row_number() OVER w AS n
+			  FROM aido.conversations y
+			  WHERE y.user_id = v_user AND (y.created_at, y.id) < (v_after.created_at, v_after.id)
+			  WINDOW w AS (ORDER BY y.created_at DESC, y.id DESC)
+			  ORDER BY y.created_at DESC, y.id DESC LIMIT v_limit + 1) p;
+	END IF;
+	/* an external user's id, swapped in the text (see aido_task_list_json) */
+	IF v_shown <> v_user::text THEN
+		v_items := replace(v_items::text, '"user_id":"' || v_user || '"', '"user_id":' || to_json(v_shown))::json;
+	END IF;
+	RETURN _aido_page_json(v_items, v_more, 'conversations', NULL, v_last_created_at, v_last_id);
 END
+$$;
+
+/* The same page as jsonb, for SQL (aido_conversation_list_json's, parsed). */
+CREATE OR REPLACE FUNCTION aido_conversation_list(user_id uuid, params jsonb DEFAULT '{}',
+												  session_id uuid DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+	SELECT aido_conversation_list_json(aido_conversation_list.user_id, aido_conversation_list.params,
+									   aido_conversation_list.session_id)::jsonb
 $$;
 
 CREATE OR REPLACE FUNCTION _aido_message_errors(message jsonb)

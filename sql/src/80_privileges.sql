@@ -54,6 +54,7 @@ GRANT EXECUTE ON FUNCTION
 	aido_conversation_create(uuid, jsonb, uuid),
 	aido_conversation_get(uuid, uuid, uuid),
 	aido_conversation_list(uuid, jsonb, uuid),
+	aido_conversation_list_json(uuid, jsonb, uuid),
 	aido_conversation_delete(uuid, uuid, uuid),
 	aido_message_create(uuid, uuid, jsonb, uuid),
 	aido_message_list(uuid, uuid, jsonb, uuid),

@@ -49,6 +49,8 @@ COMMENT ON FUNCTION aido_conversation_get(uuid, uuid, uuid) IS
 'one conversation of a user; P0002 otherwise';
 COMMENT ON FUNCTION aido_conversation_list(uuid, jsonb, uuid) IS
 'a page of a user''s conversations, newest first: params limit, cursor';
+COMMENT ON FUNCTION aido_conversation_list_json(uuid, jsonb, uuid) IS
+'aido_conversation_list''s page as json text, each conversation''s keys in column order, for a client that relays it (the gateway): no jsonb is built';
 COMMENT ON FUNCTION aido_conversation_delete(uuid, uuid, uuid) IS
 'deletes a conversation and its messages';
 COMMENT ON FUNCTION aido_message_create(uuid, uuid, jsonb, uuid) IS

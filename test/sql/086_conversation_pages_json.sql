@@ -1,12 +1,13 @@
--- aido_message_list_json: a conversation's messages as json text (what the
--- gateway relays), page by page the rows of aido.messages as they are
--- stored, oldest first, for a native and an external user.
+-- aido_message_list_json and aido_conversation_list_json: a conversation's
+-- messages and a user's conversations as json text (what the gateway
+-- relays), page by page the rows as they are stored, in their order, for a
+-- native and an external user.
 BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT aido_bootstrap();
 
-SELECT plan(11);
+SELECT plan(14);
 
 SET LOCAL aido.password_memory_kib = 1024;
 SET LOCAL aido.password_iterations = 1;
@@ -94,6 +95,45 @@ SELECT throws_ok(format('SELECT aido_message_list_json(%L, %L)', ext, (SELECT c 
 FROM who;
 SELECT throws_ok(format('SELECT aido_message_list_json(%L, %L, %L)', native, gen_random_uuid(), '{"limit": 0}'),
 				 '22023', NULL, 'a bad limit is 22023 before the conversation is looked for')
+FROM who;
+
+-- Conversations: 69 more each (70 with "chat"), titles with quotes and a
+-- backslash, some created in the same instant.
+INSERT INTO aido.conversations (user_id, title, created_at)
+SELECT u, format('talk "%s" \ %s', i, CASE WHEN i % 3 = 0 THEN 'Ünïcødé' ELSE 'plain' END),
+	   '2025-07-01T00:00:00Z'::timestamptz + (i / 3) * interval '1 second'
+FROM chat, generate_series(1, 69) AS i;
+CREATE FUNCTION pg_temp.walk_conversations(u uuid, s uuid, params jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	page json;
+	cursor text;
+	items jsonb := '[]';
+BEGIN
+	LOOP
+		page := aido_conversation_list_json(u, params || jsonb_strip_nulls(jsonb_build_object('cursor', cursor)), s);
+		items := items || (page -> 'items')::jsonb;
+		cursor := page ->> 'next_cursor';
+		EXIT WHEN cursor IS NULL;
+	END LOOP;
+	RETURN items;
+END
+$$;
+CREATE FUNCTION pg_temp.expected_conversations(u uuid, shown text) RETURNS jsonb
+LANGUAGE sql SET TimeZone = 'UTC' AS $$
+	SELECT jsonb_agg(to_jsonb(c) || jsonb_build_object('user_id', shown) ORDER BY c.created_at DESC, c.id DESC)
+	FROM aido.conversations c WHERE c.user_id = u
+$$;
+SELECT is(pg_temp.walk_conversations(native, session, '{}'), pg_temp.expected_conversations(native, native::text),
+		  'every page of conversations, walked with the cursors, is the rows as stored, newest first')
+FROM who;
+SELECT is(pg_temp.walk_conversations(ext, NULL, '{"limit": 9}'),
+		  pg_temp.expected_conversations(ext, 'ext-chatter-0123456789abcdefghij'),
+		  'an external user''s, in pages of 9: the same, user_id being the external id')
+FROM who;
+SELECT is(aido_conversation_list_json(native, '{"limit": 4}', session)::jsonb,
+		  aido_conversation_list(native, '{"limit": 4}', session),
+		  'aido_conversation_list answers the same page as jsonb')
 FROM who;
 
 SELECT * FROM finish();
