@@ -1,70 +1,51 @@
 /*
- * One generic state machine: call one aido_* function with bound text
- * parameters on a pooled asynchronous connection, and relay the JSON the
- * database built.  One unnamed statement, no SET, no prepared names: it
- * works behind PgBouncer in transaction mode.
+ * One generic state machine: call the aido_* function of the request's
+ * route (its SQL rendered at start, routes.c) with the request's values
+ * bound as text parameters, on a pooled asynchronous connection, and
+ * relay the JSON the database built.  One unnamed statement, no SET, no
+ * prepared names: it works behind PgBouncer in transaction mode.
  *
- *	DB_SETUP	take a connection (or wait in Kore's queue), send
+ *	DB_SETUP	take a connection (or wait in the pool's queue), send
  *	DB_WAIT		read the result or the error (SQLSTATE,
  *			MESSAGE, DETAIL) before the connection goes back
  *	DB_REPLY	SQLSTATE -> HTTP (errors.c), or the JSON
  *
- * Around Kore's pool (which has neither), this file adds:
- * - a fair queue: requests take connections first come, first served.
- *   Kore's own queue is not: it wakes its oldest waiter when a connection
- *   comes free, but requests that arrived meanwhile run first (Kore puts
- *   new requests at the head of its list, woken ones at the tail), take
- *   the connection, and the waiter goes back to the end of the queue
- *   (bench/README.md: 32 clients on one connection per worker, median
- *   0.5 ms, p99 4.9 s and 503s; at the default pool, list's p99 was five
- *   times its median, twice with this queue).  So db.c counts the
- *   connections its requests hold and keeps the waiters itself
- *   (db_waiters), and a request takes a connection only when one is
- *   free for it after everyone who waited longer;
- * - a bound on waiting: a request queued for a connection longer than
- *   DB_QUEUE_WAIT_MS, or beyond the queue limit, gets 503 + Retry-After;
- * - dead connections: a connection that failed is destroyed (with the
- *   idle ones beside it, which share its fate after a restart), and the
- *   call is retried once on a fresh connection when that is safe: a read,
- *   or a statement that never left the gateway;
- * - DB_POOL_RECYCLE: each connection's birth is recorded; an idle one
- *   older than that is closed by a timer, a busy one when it is next
- *   taken, and Kore opens a new one on demand.
- * Connections are destroyed with kore_pgsql_handle(conn, 1), Kore's own
- * path for a connection in error: it unlinks the connection from the
- * pool, fails the query bound to it, and closes it.
+ * A call whose connection failed under it is retried once on a fresh
+ * connection when that is safe: a read, or a statement that never left
+ * the gateway.  Which request may have a connection, and when, is
+ * pool.c's.
  */
 
+#include <arpa/inet.h>
+
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "errors.h"
 #include "gateway.h"
+#include "params.h"
 
 #define DB_STATE_SETUP		0
 #define DB_STATE_WAIT		1
 #define DB_STATE_REPLY		2
 
-#define DB_QUEUE_WAIT_MS	5000	/* longest wait for a connection */
-#define DB_QUEUE_PER_CONN	64	/* queued requests per connection */
-#define DB_TIMER_MS		250
-#define DB_DOWN_MS		1000	/* no connect for this long after
-					   one failed */
 #define DB_RETRY_BUSY		1	/* Retry-After when saturated */
 #define DB_RETRY_DOWN		5	/* Retry-After when unreachable */
-
-struct gw_dbslot {
-	struct pgsql_conn	*conn;
-	PGconn			*pg;
-	u_int64_t		 born;
-	int			 in_use;
-};
 
 static int	db_state_setup(struct http_request *);
 static int	db_state_wait(struct http_request *);
 static int	db_state_reply(struct http_request *);
+static int	db_state_error(struct http_request *, struct gw_ctx *);
 static void	db_reply(struct http_request *, struct gw_ctx *);
+static void	db_reply_error(struct http_request *, struct gw_ctx *);
+
+static int	db_query(struct http_request *, struct gw_ctx *);
+static void	db_bind(struct http_request *, struct gw_ctx *);
+static const char *db_value(struct http_request *, struct gw_ctx *, int);
+static const char *db_agent(struct http_request *, struct gw_ctx *);
+static const char *db_client_addr(struct http_request *, struct gw_ctx *);
 
 static int	db_connfail(struct http_request *, struct gw_ctx *, int);
 static int	db_unavailable(struct http_request *, struct gw_ctx *,
@@ -72,22 +53,7 @@ static int	db_unavailable(struct http_request *, struct gw_ctx *,
 static void	db_capture(struct gw_dbstate *);
 static void	db_keep_result(struct gw_dbstate *);
 static void	db_location(struct http_request *, struct gw_ctx *);
-static void	db_forget(struct gw_dbstate *);
-static void	db_drop(struct gw_dbstate *);
-static void	db_flush_idle(void);
-static void	db_wait(struct gw_ctx *);
-static void	db_unwait(struct gw_ctx *);
-static int	db_turn(struct gw_ctx *);
-static void	db_settle(struct gw_dbstate *);
-static void	db_wake(void);
-static void	db_timer(void *, u_int64_t);
-static void	db_log_error(const char *, const char *);
 static int	db_retry_after(const char *);
-
-static int	db_idle(void);
-static int	db_actor(struct gw_ctx *);
-static struct gw_dbslot	*db_checkout(struct pgsql_conn *);
-static struct gw_dbslot	*db_slot_find(struct pgsql_conn *);
 
 static struct http_state	db_states[] = {
 	{ "DB_SETUP",	db_state_setup },
@@ -95,67 +61,20 @@ static struct http_state	db_states[] = {
 	{ "DB_REPLY",	db_state_reply },
 };
 
-static struct gw_dbslot		*db_slots;
-static size_t			 db_nslots;
-static TAILQ_HEAD(, gw_ctx)	 db_waiters;	/* oldest first */
-static u_int32_t		 db_nwaiters;
-static u_int32_t		 db_busy;	/* connections held */
-static u_int64_t		 db_down_until;
-
 /*
- * The parent's part: Kore's pool is per worker, DB_POOL_SIZE is for all
- * of them, so it is split over the workers.  Runs before the fork.
- */
-void
-gw_db_configure(void)
-{
-	int		n;
-
-	/*
-	 * As many workers as CPUs, never more than connections; the
-	 * remainder of the division is left unused (DB_POOL_SIZE is a
-	 * ceiling, not a target).
-	 */
-	n = cpu_count > 0 ? cpu_count : 1;
-	if (n > gw_cfg.db_pool_size)
-		n = gw_cfg.db_pool_size;
-	if (n > KORE_WORKER_MAX - 2)	/* Kore adds two of its own */
-		n = KORE_WORKER_MAX - 2;
-
-	worker_count = n;
-	pgsql_conn_max = gw_cfg.db_pool_size / n;
-	pgsql_queue_limit = DB_QUEUE_PER_CONN * pgsql_conn_max;
-
-	if (!kore_pgsql_register(GW_DB, gw_cfg.db.url))
-		fatal("cannot register the database");
-}
-
-/*
- * The worker's part, in each worker after the fork.
- */
-void
-gw_db_init(void)
-{
-	TAILQ_INIT(&db_waiters);
-
-	db_nslots = pgsql_conn_max + 4;
-	db_slots = kore_calloc(db_nslots, sizeof(*db_slots));
-
-	(void)kore_timer_add(db_timer, DB_TIMER_MS, NULL, 0);
-}
-
-/*
- * Starts ctx->call for req; the handler returns what this returns.
+ * Starts ctx->call for req (the call of its route's row, or one a handler
+ * chose); the handler returns what this returns.
  */
 int
 gw_db_call(struct http_request *req, struct gw_ctx *ctx)
 {
-	if (ctx->external && db_actor(ctx) == -1) {
-		kore_log(LOG_ERR, "cannot call %.40s for a provider's token",
-		    ctx->call.sql);
-		gw_http_error(req, 500, "internal_error", "internal error");
+	const struct gw_call	*call = ctx->call;
+
+	if (!db_query(req, ctx))
 		return (KORE_RESULT_OK);
-	}
+	if (call->before != NULL && !call->before(req, ctx))
+		return (KORE_RESULT_OK);
+	db_bind(req, ctx);
 
 	ctx->db.req = req;
 	ctx->db.active = 1;
@@ -189,25 +108,9 @@ void
 gw_db_release(struct http_request *req, struct gw_ctx *ctx)
 {
 	struct gw_dbstate	*db = &ctx->db;
-	PGconn			*pg;
 
-	db_unwait(ctx);
-
-	if (db->active) {
-		/* Kore would fatal() on the closed socket of a dead one. */
-		if (db->sql.conn != NULL) {
-			pg = db->sql.conn->db;
-			if (PQstatus(pg) == CONNECTION_BAD || PQsocket(pg) < 0)
-				db_drop(db);
-		}
-		kore_pgsql_cleanup(&db->sql);
-		db_settle(db);
-		db_forget(db);
-		db->active = 0;
-	}
-
-	/* It may have been woken for a connection it will not take now. */
-	db_wake();
+	gw_pool_put(ctx);
+	db->active = 0;
 
 	kore_free(db->result);
 	kore_free(db->message);
@@ -220,87 +123,27 @@ db_state_setup(struct http_request *req)
 {
 	struct gw_ctx		*ctx = http_state_get(req);
 	struct gw_dbstate	*db = &ctx->db;
-	struct gw_call		*call = &ctx->call;
-	struct gw_dbslot		*slot;
-	u_int64_t		 now;
 	int			 lengths[GW_CALL_PARAMS];
 	int			 formats[GW_CALL_PARAMS];
 
-	now = kore_time_ms();
-
-	/* Leave Kore's queue, if in it, and start over. */
-	kore_pgsql_cleanup(&db->sql);
-	db_settle(db);
-
-	if (db->queued_at != 0 && now - db->queued_at >= DB_QUEUE_WAIT_MS)
+	switch (gw_pool_take(req, ctx)) {
+	case GW_POOL_TAKEN:
+		break;
+	case GW_POOL_WAIT:
+		return (HTTP_STATE_RETRY);
+	case GW_POOL_AGAIN:
+		return (HTTP_STATE_CONTINUE);
+	case GW_POOL_BUSY:
 		return (db_unavailable(req, ctx, "the server is busy, "
 		    "try again shortly", DB_RETRY_BUSY));
-
-	/*
-	 * Kore opens connections synchronously: while the database just
-	 * refused one, do not stall the worker on another for every request.
-	 */
-	if (now < db_down_until && !db_idle())
-		return (db_unavailable(req, ctx, NULL, DB_RETRY_DOWN));
-
-	/* First come, first served: wait for a connection free for it. */
-	if (!db_turn(ctx)) {
-		if (!db->waiting) {
-			if (db_nwaiters >= pgsql_queue_limit)
-				return (db_unavailable(req, ctx, "the server "
-				    "is busy, try again shortly",
-				    DB_RETRY_BUSY));
-			if (db->queued_at == 0)
-				db->queued_at = now;
-			db_wait(ctx);
-		}
-		http_request_sleep(req);
-		return (HTTP_STATE_RETRY);
-	}
-	db_unwait(ctx);
-
-	kore_pgsql_init(&db->sql);
-	kore_pgsql_bind_request(&db->sql, req);
-
-	if (!kore_pgsql_setup(&db->sql, GW_DB, KORE_PGSQL_ASYNC)) {
-		if (db->sql.state == KORE_PGSQL_STATE_INIT) {
-			/* In Kore's queue after all: it wakes us. */
-			if (db->queued_at == 0)
-				db->queued_at = now;
-			db_wait(ctx);
-			return (HTTP_STATE_RETRY);
-		}
-		if (db->sql.error != NULL &&
-		    !strcmp(db->sql.error, "no available connection"))
-			return (db_unavailable(req, ctx, "the server is busy, "
-			    "try again shortly", DB_RETRY_BUSY));
-		if (now >= db_down_until)
-			db_log_error("cannot connect to the database",
-			    db->sql.error);
-		db_down_until = kore_time_ms() + DB_DOWN_MS;
+	default:
 		return (db_unavailable(req, ctx, NULL, DB_RETRY_DOWN));
 	}
-
-	db->holding = 1;
-	db_busy++;
-
-	/* Taking a connection may have opened one: look at the clock again. */
-	now = kore_time_ms();
-	slot = db_checkout(db->sql.conn);
-	if (slot != NULL && gw_cfg.db_pool_recycle > 0 && now > slot->born &&
-	    now - slot->born >= (u_int64_t)gw_cfg.db_pool_recycle * 1000) {
-		/* Too old: replace it now (Kore connects on demand). */
-		db_drop(db);
-		return (HTTP_STATE_CONTINUE);
-	}
-	if (slot != NULL)
-		slot->in_use = 1;
-	db->slot = slot;
 
 	memset(lengths, 0, sizeof(lengths));
 	memset(formats, 0, sizeof(formats));
-	if (!kore_pgsql_query_param_fields(&db->sql, call->sql, 0,
-	    call->nparams, call->params, lengths, formats))
+	if (!kore_pgsql_query_param_fields(&db->sql, db->stmt->text, 0,
+	    db->stmt->nparams, db->params, lengths, formats))
 		return (db_connfail(req, ctx, 1));
 
 	req->fsm_state = DB_STATE_WAIT;
@@ -313,10 +156,9 @@ db_state_wait(struct http_request *req)
 {
 	struct gw_ctx		*ctx = http_state_get(req);
 	struct gw_dbstate	*db = &ctx->db;
-	int			 lost;
 
 	/* Kore gives a connection back when the call is done, or lost. */
-	db_settle(db);
+	gw_pool_settle(db);
 
 	switch (db->sql.state) {
 	case KORE_PGSQL_STATE_WAIT:
@@ -326,33 +168,48 @@ db_state_wait(struct http_request *req)
 		kore_pgsql_continue(&db->sql);
 		return (HTTP_STATE_CONTINUE);
 	case KORE_PGSQL_STATE_ERROR:
-		/* Read the error before Kore frees it. */
-		if (db->sql.result != NULL && !db->failed) {
-			db_capture(db);
-			lost = db->sqlstate[0] == '\0' ||
-			    gw_errors_connection(db->sqlstate);
-			if (!lost && db->sql.conn != NULL) {
-				kore_pgsql_continue(&db->sql);
-				return (HTTP_STATE_CONTINUE);
-			}
-		}
-		lost = !db->failed || db->sqlstate[0] == '\0' ||
-		    gw_errors_connection(db->sqlstate);
-		if (!lost) {
-			/* The statement failed, then the connection. */
-			db_drop(db);
-			req->fsm_state = DB_STATE_REPLY;
-			return (HTTP_STATE_CONTINUE);
-		}
-		return (db_connfail(req, ctx, 0));
+		return (db_state_error(req, ctx));
 	case KORE_PGSQL_STATE_COMPLETE:
-		db_forget(db);
+		gw_pool_forget(db);
 		req->fsm_state = DB_STATE_REPLY;
 		return (HTTP_STATE_CONTINUE);
 	default:
 		kore_pgsql_continue(&db->sql);
 		return (HTTP_STATE_CONTINUE);
 	}
+}
+
+/*
+ * The statement failed (a SQLSTATE the table maps), or its connection
+ * did (no result, class 08, or the server shutting the session down).
+ */
+static int
+db_state_error(struct http_request *req, struct gw_ctx *ctx)
+{
+	struct gw_dbstate	*db = &ctx->db;
+	int			 lost;
+
+	/* Read the error before Kore frees it. */
+	if (db->sql.result != NULL && !db->failed) {
+		db_capture(db);
+		lost = db->sqlstate[0] == '\0' ||
+		    gw_errors_connection(db->sqlstate);
+		if (!lost && db->sql.conn != NULL) {
+			kore_pgsql_continue(&db->sql);
+			return (HTTP_STATE_CONTINUE);
+		}
+	}
+
+	lost = !db->failed || db->sqlstate[0] == '\0' ||
+	    gw_errors_connection(db->sqlstate);
+	if (!lost) {
+		/* The statement failed, then the connection. */
+		gw_pool_drop(db);
+		req->fsm_state = DB_STATE_REPLY;
+		return (HTTP_STATE_CONTINUE);
+	}
+
+	return (db_connfail(req, ctx, 0));
 }
 
 static int
@@ -369,27 +226,10 @@ static void
 db_reply(struct http_request *req, struct gw_ctx *ctx)
 {
 	struct gw_dbstate	*db = &ctx->db;
-	struct gw_call		*call = &ctx->call;
-	const struct gw_error	*e;
+	const struct gw_call	*call = ctx->call;
 
 	if (db->failed) {
-		e = gw_errors_lookup(db->sqlstate);
-		ctx->sqlstate = db->sqlstate;
-		if (e->status == 500) {
-			kore_log(LOG_ERR, "unmapped SQLSTATE %s from %.40s: %s",
-			    db->sqlstate, call->sql, db->message);
-		}
-		if (call->fail != NULL) {
-			call->fail(req, e->status, db->sqlstate);
-		} else if (e->status >= 500) {
-			gw_http_error_full(req, e->status, e->code,
-			    gw_errors_detail(e->status), NULL,
-			    e->status == 503 ? DB_RETRY_DOWN : 0);
-		} else {
-			gw_http_error_full(req, e->status, e->code,
-			    db->message, db->detail, e->status == 429 ?
-			    db_retry_after(db->detail) : 0);
-		}
+		db_reply_error(req, ctx);
 		return;
 	}
 
@@ -397,7 +237,7 @@ db_reply(struct http_request *req, struct gw_ctx *ctx)
 		if (call->flags & GW_CALL_EMPTY) {
 			gw_http_send(req, 204, NULL, 0);
 		} else {
-			kore_log(LOG_ERR, "no result from %.40s", call->sql);
+			kore_log(LOG_ERR, "no result from %s", call->func);
 			gw_http_error(req, 500, "internal_error",
 			    "internal error");
 		}
@@ -416,6 +256,166 @@ db_reply(struct http_request *req, struct gw_ctx *ctx)
 }
 
 /*
+ * The SQLSTATE through errors.c's table.  A 4xx carries the database's
+ * MESSAGE (and DETAIL, for 422); a 5xx never carries database text.
+ */
+static void
+db_reply_error(struct http_request *req, struct gw_ctx *ctx)
+{
+	struct gw_dbstate	*db = &ctx->db;
+	const struct gw_call	*call = ctx->call;
+	const struct gw_error	*e;
+
+	e = gw_errors_lookup(db->sqlstate);
+	ctx->sqlstate = db->sqlstate;
+	if (e->status == 500) {
+		kore_log(LOG_ERR, "unmapped SQLSTATE %s from %s: %s",
+		    db->sqlstate, call->func, db->message);
+	}
+
+	if (call->fail != NULL) {
+		call->fail(req, e->status, db->sqlstate);
+	} else if (e->status >= 500) {
+		gw_http_error_full(req, e->status, e->code,
+		    gw_errors_detail(e->status), NULL,
+		    e->status == 503 ? DB_RETRY_DOWN : 0);
+	} else {
+		gw_http_error_full(req, e->status, e->code, db->message,
+		    db->detail, e->status == 429 ?
+		    db_retry_after(db->detail) : 0);
+	}
+}
+
+/*
+ * The query string as the JSON params of a list function, when the call
+ * takes it (before the route's own before function, which may add to
+ * it).  A malformed query string is 400.
+ */
+static int
+db_query(struct http_request *req, struct gw_ctx *ctx)
+{
+	const struct gw_call	*call = ctx->call;
+	char			 err[128];
+	int			 i;
+
+	for (i = 0; i < GW_CALL_ARGS; i++) {
+		if (call->args[i] == GW_ARG_QUERY)
+			break;
+	}
+	if (i == GW_CALL_ARGS || ctx->query != NULL)
+		return (1);
+
+	if ((ctx->query = gw_params_query(req->query_string, err,
+	    sizeof(err))) == NULL) {
+		gw_http_error(req, 400, "bad_request", err);
+		return (0);
+	}
+
+	return (1);
+}
+
+/*
+ * The values of the call's parameters, in the order its SQL for this kind
+ * of caller takes them (calls.c).
+ */
+static void
+db_bind(struct http_request *req, struct gw_ctx *ctx)
+{
+	const struct gw_call	*call = ctx->call;
+	const struct gw_sql	*stmt;
+	int			 i;
+
+	stmt = &call->sql[ctx->external ? GW_CALLER_EXTERNAL : GW_CALLER_AIDO];
+	ctx->db.stmt = stmt;
+	for (i = 0; i < stmt->nparams; i++)
+		ctx->db.params[i] = db_value(req, ctx, stmt->vals[i]);
+}
+
+/* One value; it lives as long as the request.  NULL is SQL NULL. */
+static const char *
+db_value(struct http_request *req, struct gw_ctx *ctx, int val)
+{
+	switch (val) {
+	case GW_VAL_USER:
+		return (ctx->auth.sub);
+	case GW_VAL_SESSION:
+		return (ctx->auth.sid);
+	case GW_VAL_EXT_SUB:
+		return (ctx->ext.sub);
+	case GW_VAL_EXT_EMAIL:
+		return (ctx->ext.email);
+	case GW_VAL_EXT_NAME:
+		return (ctx->ext.name);
+	case GW_VAL_ID:
+		return (ctx->ids[0]);
+	case GW_VAL_ID2:
+		return (ctx->ids[1]);
+	case GW_VAL_QUERY:
+		return (ctx->query);
+	case GW_VAL_BODY:
+		return (ctx->body != NULL ? ctx->body : "{}");
+	case GW_VAL_TTL:
+		(void)snprintf(ctx->num, sizeof(ctx->num), "%d",
+		    gw_cfg.jwt_ttl);
+		return (ctx->num);
+	case GW_VAL_AGENT:
+		return (db_agent(req, ctx));
+	case GW_VAL_ADDR:
+		return (db_client_addr(req, ctx));
+	case GW_VAL_TEXT:
+		return (ctx->text);
+	case GW_VAL_JSON:
+		return (ctx->json != NULL ? ctx->json : "{}");
+	default:
+		fatal("db_value: unknown value %d", val);
+	}
+}
+
+/*
+ * The User-Agent for the session, printable ASCII only (a header may hold
+ * any bytes; the database wants valid text), at most GW_AGENT_MAX.
+ */
+static const char *
+db_agent(struct http_request *req, struct gw_ctx *ctx)
+{
+	const char	*ua;
+	size_t		 i;
+
+	if ((ua = req->agent) == NULL || *ua == '\0')
+		return (NULL);
+
+	for (i = 0; ua[i] != '\0' && i < GW_AGENT_MAX; i++)
+		ctx->agent[i] = (ua[i] >= 0x20 && ua[i] < 0x7f) ? ua[i] : '?';
+	ctx->agent[i] = '\0';
+
+	return (ctx->agent);
+}
+
+/*
+ * The peer's address as text, for the database's per-address login
+ * throttle.  The gateway binds to loopback behind a proxy or directly;
+ * X-Forwarded-For is not trusted, as any client can set it.
+ */
+static const char *
+db_client_addr(struct http_request *req, struct gw_ctx *ctx)
+{
+	const void	*src;
+
+	if (req->owner->family == AF_INET6)
+		src = &req->owner->addr.ipv6.sin6_addr;
+	else if (req->owner->family == AF_INET)
+		src = &req->owner->addr.ipv4.sin_addr;
+	else
+		return (NULL);
+
+	if (inet_ntop(req->owner->family, src, ctx->addr,
+	    sizeof(ctx->addr)) == NULL)
+		return (NULL);
+
+	return (ctx->addr);
+}
+
+/*
  * The connection failed under the call.  unsent: the statement never
  * left the gateway, so repeating it is safe even for a write.
  */
@@ -423,14 +423,14 @@ static int
 db_connfail(struct http_request *req, struct gw_ctx *ctx, int unsent)
 {
 	struct gw_dbstate	*db = &ctx->db;
-	struct gw_call		*call = &ctx->call;
 
-	db_log_error("database connection lost", db->message != NULL &&
+	gw_pool_log("database connection lost", db->message != NULL &&
 	    *db->message != '\0' ? db->message : db->sql.error);
-	db_drop(db);
-	db_flush_idle();
+	gw_pool_drop(db);
+	gw_pool_flush_idle();
 
-	if ((unsent || (call->flags & GW_CALL_READ)) && !db->retried) {
+	if ((unsent || (ctx->call->flags & GW_CALL_READ)) &&
+	    !db->retried) {
 		db->retried = 1;
 		db->failed = 0;
 		db->sqlstate[0] = '\0';
@@ -455,13 +455,15 @@ static int
 db_unavailable(struct http_request *req, struct gw_ctx *ctx,
     const char *detail, int retry_after)
 {
-	db_unwait(ctx);
-	kore_pgsql_cleanup(&ctx->db.sql);
-	db_settle(&ctx->db);
-	db_forget(&ctx->db);
+	const struct gw_call	*call = ctx->call;
 
-	if (ctx->call.fail != NULL)
-		ctx->call.fail(req, 503, NULL);
+	gw_pool_leave(ctx);
+	kore_pgsql_cleanup(&ctx->db.sql);
+	gw_pool_settle(&ctx->db);
+	gw_pool_forget(&ctx->db);
+
+	if (call->fail != NULL)
+		call->fail(req, 503, NULL);
 	else
 		gw_http_error_full(req, 503, "unavailable",
 		    detail ? detail : gw_errors_detail(503), NULL, retry_after);
@@ -504,309 +506,33 @@ db_keep_result(struct gw_dbstate *db)
 	db->result_len = len;
 }
 
+/*
+ * Location of what a POST made: the request's path (without a trailing
+ * slash) and the id in the result, /api/tasks/{id},
+ * /api/{user}/tasks/{id} (the user as the path has it).
+ */
 static void
 db_location(struct http_request *req, struct gw_ctx *ctx)
 {
 	json_t		*json, *id;
-	char		 loc[128];
+	char		*loc;
+	size_t		 plen, len;
+
+	plen = strlen(req->path);
+	if (plen > 1 && req->path[plen - 1] == '/')
+		plen--;
 
 	json = json_loadb(ctx->db.result, ctx->db.result_len, 0, NULL);
 	id = json_object_get(json, "id");
 	if (json_is_string(id)) {
-		(void)snprintf(loc, sizeof(loc), "%s%s", ctx->call.location,
+		len = plen + strlen(json_string_value(id)) + 2;
+		loc = kore_malloc(len);
+		(void)snprintf(loc, len, "%.*s/%s", (int)plen, req->path,
 		    json_string_value(id));
 		http_response_header(req, "location", loc);
+		kore_free(loc);
 	}
 	json_decref(json);
-}
-
-/*
- * Destroys the connection the call holds, if it still has one.
- */
-static void
-db_drop(struct gw_dbstate *db)
-{
-	struct pgsql_conn	*conn;
-
-	if ((conn = db->sql.conn) != NULL) {
-		db_forget(db);
-		if ((db->slot = db_slot_find(conn)) != NULL)
-			memset(db->slot, 0, sizeof(*db->slot));
-		db->slot = NULL;
-		kore_pgsql_handle(conn, 1);
-	}
-
-	kore_pgsql_cleanup(&db->sql);
-	db_settle(db);
-	db_forget(db);
-}
-
-/*
- * The call no longer holds its slot: released, or gone with its
- * connection (then the slot is cleared).
- */
-static void
-db_forget(struct gw_dbstate *db)
-{
-	struct gw_dbslot	*slot;
-
-	if ((slot = db->slot) == NULL)
-		return;
-
-	if (db->sql.conn == NULL && slot->in_use &&
-	    db->sql.state != KORE_PGSQL_STATE_COMPLETE)
-		memset(slot, 0, sizeof(*slot));
-	else
-		slot->in_use = 0;
-
-	db->slot = NULL;
-}
-
-/*
- * Closes every idle connection (after one failed, the others are likely
- * as dead: a restart, a network cut, Neon closing idle sessions).
- */
-static void
-db_flush_idle(void)
-{
-	struct pgsql_conn	*conn;
-	size_t			 i;
-
-	for (i = 0; i < db_nslots; i++) {
-		if (db_slots[i].conn == NULL || db_slots[i].in_use)
-			continue;
-		conn = db_slots[i].conn;
-		memset(&db_slots[i], 0, sizeof(db_slots[i]));
-		kore_pgsql_handle(conn, 1);
-	}
-}
-
-/*
- * A provider's token (API.md §3.2): the call names the user $1::uuid and
- * the session $n::uuid, its last parameter.  The user becomes
- * aido_external_user($1, $n, $n+1) (sub, email, name: found or created
- * in the same statement) and the session NULL, e.g.
- *	SELECT aido_task_get($1::uuid, $2::uuid, $3::uuid)
- *	SELECT aido_task_get(aido_external_user($1, $3, $4), $2::uuid, NULL)
- */
-static int
-db_actor(struct gw_ctx *ctx)
-{
-	struct gw_call	*call = &ctx->call;
-	const char	*user, *sess;
-	char		 sid[16], *sql;
-	size_t		 len;
-	int		 n;
-
-	n = call->nparams;
-	(void)snprintf(sid, sizeof(sid), "$%d::uuid", n);
-	if (n < 2 || n + 1 > GW_CALL_PARAMS ||
-	    (user = strstr(call->sql, "$1::uuid")) == NULL ||
-	    (sess = strstr(call->sql, sid)) == NULL || sess < user ||
-	    strstr(sess + 1, sid) != NULL)
-		return (-1);
-
-	len = strlen(call->sql) + 64;
-	if ((sql = malloc(len)) == NULL)
-		return (-1);
-	(void)snprintf(sql, len, "%.*saido_external_user($1, $%d, $%d)%.*s"
-	    "NULL%s", (int)(user - call->sql), call->sql, n, n + 1,
-	    (int)(sess - user - 8), user + 8, sess + strlen(sid));
-
-	free(ctx->sql);
-	ctx->sql = sql;
-	call->sql = sql;
-	call->params[0] = ctx->ext.sub;
-	call->params[n - 1] = ctx->ext.email;
-	call->params[n] = ctx->ext.name;
-	call->nparams = n + 1;
-
-	return (0);
-}
-
-/* True when an open connection is free. */
-static int
-db_idle(void)
-{
-	size_t		i;
-
-	for (i = 0; i < db_nslots; i++) {
-		if (db_slots[i].conn != NULL && !db_slots[i].in_use)
-			return (1);
-	}
-
-	return (0);
-}
-
-static struct gw_dbslot *
-db_slot_find(struct pgsql_conn *conn)
-{
-	size_t		i;
-
-	for (i = 0; i < db_nslots; i++) {
-		if (db_slots[i].conn == conn && db_slots[i].pg == conn->db)
-			return (&db_slots[i]);
-	}
-
-	return (NULL);
-}
-
-/*
- * The slot of a connection just taken from Kore's pool; a connection not
- * seen before was just opened.
- */
-static struct gw_dbslot *
-db_checkout(struct pgsql_conn *conn)
-{
-	struct gw_dbslot	*slot;
-	size_t		 i;
-
-	if ((slot = db_slot_find(conn)) != NULL)
-		return (slot);
-
-	for (i = 0; i < db_nslots; i++) {
-		if (db_slots[i].conn == NULL) {
-			slot = &db_slots[i];
-			break;
-		}
-	}
-
-	if (slot == NULL)
-		return (NULL);
-
-	slot->conn = conn;
-	slot->pg = conn->db;
-	slot->born = kore_time_ms();
-	slot->in_use = 0;
-
-	return (slot);
-}
-
-static void
-db_wait(struct gw_ctx *ctx)
-{
-	if (ctx->db.waiting)
-		return;
-
-	TAILQ_INSERT_TAIL(&db_waiters, ctx, db.wlist);
-	ctx->db.waiting = 1;
-	db_nwaiters++;
-}
-
-static void
-db_unwait(struct gw_ctx *ctx)
-{
-	if (!ctx->db.waiting)
-		return;
-
-	TAILQ_REMOVE(&db_waiters, ctx, db.wlist);
-	ctx->db.waiting = 0;
-	db_nwaiters--;
-}
-
-/*
- * May ctx take a connection now?  Only if one is free (or may be opened)
- * for it once each request that waited longer has had one: the first n
- * waiters may go, n the connections not held, and a request that is not
- * waiting only when every waiter may go too.  (A woken waiter keeps its
- * place until it runs, so a newcomer cannot take its connection.)
- */
-static int
-db_turn(struct gw_ctx *ctx)
-{
-	struct gw_ctx	*w;
-	u_int32_t	 free, ahead;
-
-	if (db_busy >= pgsql_conn_max)
-		return (0);
-
-	free = pgsql_conn_max - db_busy;
-	ahead = 0;
-	TAILQ_FOREACH(w, &db_waiters, db.wlist) {
-		if (w == ctx)
-			return (1);
-		if (++ahead >= free)
-			return (0);
-	}
-
-	return (1);
-}
-
-/*
- * The call no longer holds a connection (Kore took it back, or it was
- * destroyed): the next waiter may have it.
- */
-static void
-db_settle(struct gw_dbstate *db)
-{
-	if (!db->holding || db->sql.conn != NULL)
-		return;
-
-	db->holding = 0;
-	db_busy--;
-	db_wake();
-}
-
-/* Wakes the waiters that may take a connection now, oldest first. */
-static void
-db_wake(void)
-{
-	struct gw_ctx	*w;
-	u_int32_t	 n;
-
-	if (db_busy >= pgsql_conn_max)
-		return;
-
-	n = pgsql_conn_max - db_busy;
-	TAILQ_FOREACH(w, &db_waiters, db.wlist) {
-		if (n-- == 0)
-			break;
-		http_request_wakeup(w->db.req);
-	}
-}
-
-static void
-db_timer(void *arg, u_int64_t now)
-{
-	struct gw_ctx	*ctx;
-	struct pgsql_conn *conn;
-	u_int64_t	 max;
-	size_t		 i;
-
-	TAILQ_FOREACH(ctx, &db_waiters, db.wlist) {
-		if (now - ctx->db.queued_at >= DB_QUEUE_WAIT_MS)
-			http_request_wakeup(ctx->db.req);
-	}
-
-	if (gw_cfg.db_pool_recycle == 0)
-		return;
-
-	max = (u_int64_t)gw_cfg.db_pool_recycle * 1000;
-	for (i = 0; i < db_nslots; i++) {
-		if (db_slots[i].conn == NULL || db_slots[i].in_use ||
-		    now < db_slots[i].born || now - db_slots[i].born < max)
-			continue;
-		conn = db_slots[i].conn;
-		memset(&db_slots[i], 0, sizeof(db_slots[i]));
-		kore_pgsql_handle(conn, 1);
-	}
-}
-
-/*
- * libpq's message, first line only, with the password scrubbed (libpq
- * does not print it, but a message may quote the connection string).
- */
-static void
-db_log_error(const char *what, const char *error)
-{
-	char	msg[256];
-
-	(void)kore_strlcpy(msg, error != NULL && *error != '\0' ? error :
-	    "the connection was closed", sizeof(msg));
-	msg[strcspn(msg, "\n")] = '\0';
-	gw_config_scrub(msg, gw_cfg.db.password);
-
-	kore_log(LOG_WARNING, "%s: %s", what, msg);
 }
 
 /*

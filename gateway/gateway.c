@@ -64,7 +64,9 @@ gw_worker_init(int state)
 	if (state != KORE_MODULE_LOAD || done)
 		return (KORE_RESULT_OK);
 
-	gw_db_init();
+	gw_pool_init();
+	gw_routes_init();
+	gw_mcp_init();
 	gw_mcp_tools_init();
 	done = 1;
 

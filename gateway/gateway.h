@@ -14,6 +14,7 @@
 #include <kore/http.h>
 #include <kore/pgsql.h>
 
+#include "calls.h"
 #include "config.h"
 #include "jwk.h"
 #include "jwt.h"
@@ -23,8 +24,7 @@
 #define GW_BODY_MAX		(64 * 1024)	/* API.md §3: else 413 */
 #define GW_BODY_TIMEOUT		15		/* seconds to send a body */
 #define GW_PATH_IDS		2
-#define GW_CALL_PARAMS		6
-#define GW_LOCATION_MAX		512
+#define GW_AGENT_MAX		512	/* User-Agent kept for a session */
 
 /* Route flags. */
 #define GW_ROUTE_AUTH		0x01	/* Bearer token required */
@@ -32,49 +32,28 @@
 #define GW_ROUTE_BODY_OPT	0x04	/* a JSON object body, if any */
 #define GW_ROUTE_USER		0x08	/* {user} must be the token's sub */
 
-/* Call flags. */
-#define GW_CALL_READ		0x01	/* safe to repeat elsewhere */
-#define GW_CALL_EMPTY		0x02	/* success is 204, no body */
-#define GW_CALL_LOCATION	0x04	/* Location: prefix + result's id */
-
 struct gw_ctx;
 struct gw_dbslot;
 
+/*
+ * One row of the route table (routes.c): the HTTP side (path, method,
+ * checks) and either a handler that answers without the database or the
+ * one call of an aido_* function that serves the route.
+ */
 struct gw_route {
 	const char	*path;		/* "{id}", "{user}": one segment */
 	int		 method;	/* HTTP_METHOD_* */
-	int		 flags;
+	int		 flags;		/* GW_ROUTE_* */
 	int		(*handler)(struct http_request *, struct gw_ctx *);
+	struct gw_call	 call;		/* when there is no handler */
 };
 
-/*
- * One call of one aido_* function.  params point to memory that lives as
- * long as the request (the context, the request, or static strings); a
- * NULL param is SQL NULL.  A call on behalf of the token's user names the
- * user $1::uuid and the session its last parameter, $n::uuid: for a
- * provider's token db.c makes them aido_external_user($1, $n, $n+1) and
- * NULL.
- */
-struct gw_call {
-	const char	*sql;
-	const char	*params[GW_CALL_PARAMS];
-	int		 nparams;
-	int		 flags;
-	int		 status;	/* on success */
-	const char	*location;	/* with GW_CALL_LOCATION */
-
-	/* Optional: build the success answer from the result. */
-	void		(*reply)(struct http_request *, const char *,
-			    size_t);
-
-	/* Optional: build the failure answer (health). */
-	void		(*fail)(struct http_request *, int, const char *);
-};
-
-/* db.c's progress through one call; owned by db.c. */
+/* db.c's progress through one call, and its place in pool.c's queue. */
 struct gw_dbstate {
 	struct kore_pgsql	 sql;
 	struct http_request	*req;
+	const struct gw_sql	*stmt;		/* the call's SQL */
+	const char		*params[GW_CALL_PARAMS];
 	int			 active;	/* a call was started */
 	int			 holding;	/* a pool connection */
 	int			 retried;
@@ -122,15 +101,16 @@ struct gw_ctx {
 	int			 external;	/* or a provider's token: */
 	struct gw_ext_claims	 ext;
 	struct gw_keywait	 keys;
-	char			*sql;		/* call.sql made for ext */
-	char			 location[GW_LOCATION_MAX];
 	char			*body;		/* a JSON object */
 	size_t			 body_len;
-	char			*scratch;	/* a param, malloc'd */
-	char			 num[24];	/* a numeric param */
+	char			*query;		/* as JSON, malloc'd */
+	const char		*text;		/* given by a handler */
+	char			*json;		/* given by a handler, malloc'd */
+	char			 agent[GW_AGENT_MAX + 1];
 	char			 addr[64];	/* the client */
+	char			 num[24];	/* a numeric param */
 	const char		*sqlstate;	/* of a failure */
-	struct gw_call		 call;
+	const struct gw_call	*call;		/* the call being made */
 	struct gw_dbstate	 db;
 	struct gw_mcp		 mcp;
 };
@@ -163,12 +143,29 @@ void	gw_http_preflight(struct http_request *, int);
 void	gw_http_allow(struct http_request *, int);
 const char *gw_http_header(struct http_request *, const char *);
 
-/* db.c */
-void	gw_db_configure(void);
-void	gw_db_init(void);
+/* db.c: the call state machine */
 int	gw_db_call(struct http_request *, struct gw_ctx *);
 int	gw_db_resume(struct http_request *);
 void	gw_db_release(struct http_request *, struct gw_ctx *);
+
+/* pool.c: who may have a connection, and when */
+#define GW_POOL_TAKEN		0	/* ctx->db.sql holds one */
+#define GW_POOL_WAIT		1	/* queued, asleep */
+#define GW_POOL_BUSY		2	/* saturated beyond the wait: 503 */
+#define GW_POOL_DOWN		3	/* the database is unreachable: 503 */
+#define GW_POOL_AGAIN		4	/* recycled: ask again */
+
+void	gw_pool_configure(void);
+void	gw_pool_init(void);
+int	gw_pool_take(struct http_request *, struct gw_ctx *);
+void	gw_pool_put(struct gw_ctx *);
+void	gw_pool_leave(struct gw_ctx *);
+void	gw_pool_settle(struct gw_dbstate *);
+void	gw_pool_forget(struct gw_dbstate *);
+void	gw_pool_drop(struct gw_dbstate *);
+void	gw_pool_flush_idle(void);
+void	gw_pool_wake(void);
+void	gw_pool_log(const char *, const char *);
 
 /* keys.c */
 void	gw_keys_configure(void);
@@ -179,31 +176,20 @@ void	gw_keys_unwait(struct gw_ctx *);
 /* routes_static.c (parent) */
 void	gw_static_load(void);
 
-/* routes_*.c */
-int	route_health_get(struct http_request *, struct gw_ctx *);
-int	route_meta_openapi(struct http_request *, struct gw_ctx *);
-int	route_auth_signup(struct http_request *, struct gw_ctx *);
-int	route_auth_login(struct http_request *, struct gw_ctx *);
-int	route_auth_logout(struct http_request *, struct gw_ctx *);
-int	route_auth_me(struct http_request *, struct gw_ctx *);
-int	route_tasks_list(struct http_request *, struct gw_ctx *);
-int	route_tasks_create(struct http_request *, struct gw_ctx *);
-int	route_tasks_get(struct http_request *, struct gw_ctx *);
-int	route_tasks_update(struct http_request *, struct gw_ctx *);
-int	route_tasks_replace(struct http_request *, struct gw_ctx *);
-int	route_tasks_delete(struct http_request *, struct gw_ctx *);
-int	route_tasks_compat_list(struct http_request *, struct gw_ctx *);
-int	route_tasks_compat_create(struct http_request *, struct gw_ctx *);
-int	route_tasks_compat_toggle(struct http_request *, struct gw_ctx *);
-int	route_conversations_list(struct http_request *, struct gw_ctx *);
-int	route_conversations_create(struct http_request *, struct gw_ctx *);
-int	route_conversations_get(struct http_request *, struct gw_ctx *);
-int	route_conversations_delete(struct http_request *, struct gw_ctx *);
-int	route_messages_list(struct http_request *, struct gw_ctx *);
-int	route_messages_create(struct http_request *, struct gw_ctx *);
-int	route_static_get(struct http_request *, struct gw_ctx *);
+/* routes.c */
+extern struct gw_route	gw_routes[];
 
-int	gw_routes_query(struct http_request *, struct gw_ctx *);
+void	gw_routes_init(void);
+void	gw_routes_render(struct gw_call *, const char *);
+
+/* routes_*.c: what a route does beyond its row in routes.c */
+int	route_meta_openapi(struct http_request *, struct gw_ctx *);
+int	route_static_get(struct http_request *, struct gw_ctx *);
+void	route_health_fail(struct http_request *, int, const char *);
+void	route_auth_session(struct http_request *, const char *, size_t);
+int	route_auth_logout(struct http_request *, struct gw_ctx *);
+int	route_tasks_compat_query(struct http_request *, struct gw_ctx *);
+void	route_tasks_compat_page(struct http_request *, const char *, size_t);
 
 /* mcp.c, mcp_tools.c */
 #define GW_MCP_NONE		0
@@ -214,6 +200,7 @@ int	route_mcp_post(struct http_request *, struct gw_ctx *);
 int	route_mcp_metadata(struct http_request *, struct gw_ctx *);
 void	gw_mcp_release(struct gw_ctx *);
 const char *gw_mcp_challenge(struct http_request *);
+void	gw_mcp_init(void);
 void	gw_mcp_tools_init(void);
 json_t	*gw_mcp_tools_list(void);
 int	gw_mcp_tools_find(const char *, const char **);

@@ -95,6 +95,33 @@ static void	mcp_unsupported(struct http_request *, struct gw_ctx *,
 static void	mcp_send(struct http_request *, int, json_t *);
 static void	mcp_base(struct http_request *, char *, size_t);
 
+/*
+ * tools/call: one aido_mcp_call(user, tool, arguments, session) (the
+ * actor and session as for a REST route: an external provider's token
+ * too), a read for the tools that only read (repeated once on a fresh
+ * connection if its connection fails), else a write.
+ */
+#define MCP_CALL_READ		0
+#define MCP_CALL_WRITE		1
+
+static struct gw_call	mcp_calls[] = {
+	{ "aido_mcp_call", GW_CALL_READ, 200, { GW_ARG_ACTOR, GW_ARG_TEXT,
+	    GW_ARG_JSON, GW_ARG_SESSION }, .reply = mcp_call_reply,
+	    .fail = mcp_call_fail },
+	{ "aido_mcp_call", 0, 200, { GW_ARG_ACTOR, GW_ARG_TEXT, GW_ARG_JSON,
+	    GW_ARG_SESSION }, .reply = mcp_call_reply, .fail = mcp_call_fail },
+};
+
+/* In each worker, once: the SQL of the calls. */
+void
+gw_mcp_init(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(mcp_calls) / sizeof(mcp_calls[0]); i++)
+		gw_routes_render(&mcp_calls[i], "mcp");
+}
+
 int
 route_mcp_post(struct http_request *req, struct gw_ctx *ctx)
 {
@@ -558,21 +585,11 @@ mcp_tools_call(struct http_request *req, struct gw_ctx *ctx)
 		ctx->mcp.authenticated = 1;
 	}
 
-	free(ctx->scratch);
-	ctx->scratch = args ? json_dumps(args, JSON_COMPACT) : NULL;
-
-	ctx->call.sql = "SELECT aido_mcp_call($1::uuid, $2, $3::jsonb, "
-	    "$4::uuid)";
-	ctx->call.params[0] = ctx->auth.sub;
-	ctx->call.params[1] = name;
-	ctx->call.params[2] = ctx->scratch ? ctx->scratch : "{}";
-	ctx->call.params[3] = ctx->auth.sid;
-	ctx->call.nparams = 4;
-	ctx->call.flags = !strcmp(name, "list_tasks") ||
-	    !strcmp(name, "get_task") ? GW_CALL_READ : 0;
-	ctx->call.status = 200;
-	ctx->call.reply = mcp_call_reply;
-	ctx->call.fail = mcp_call_fail;
+	free(ctx->json);
+	ctx->json = args ? json_dumps(args, JSON_COMPACT) : NULL;
+	ctx->text = name;
+	ctx->call = !strcmp(name, "list_tasks") || !strcmp(name, "get_task") ?
+	    &mcp_calls[MCP_CALL_READ] : &mcp_calls[MCP_CALL_WRITE];
 
 	return (gw_db_call(req, ctx));
 }

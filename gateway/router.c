@@ -3,10 +3,11 @@
  * may take a pool connection, in this order: route (404), method (405 with
  * Allow; OPTIONS is the CORS preflight), Content-Type (415), size (413),
  * JSON syntax (400), a JSON object (400), ids in the path are UUIDs (404),
- * a valid Bearer token (401).  Then the route's handler runs: one call of
- * one aido_* function (db.c).  The compatibility routes of §3.1 check the
- * token first (401), then that {user} in the path is its user (403,
- * whatever follows), then the ids (404).
+ * a valid Bearer token (401).  Then the route is served: by its handler,
+ * or by the one call of one aido_* function its row describes (db.c).
+ * The compatibility routes of §3.1 check the token first (401), then
+ * that {user} in the path is its user (403, whatever follows), then the
+ * ids (404).
  *
  * A token is aido's own when it verifies with JWT_SECRET (HS256, with a
  * sid); otherwise it may be an external provider's (§3.2, jwk.c), checked
@@ -16,7 +17,7 @@
  *
  * Kore routes every path here (one "route ^/" in the configuration), so
  * that unknown routes, wrong methods and preflights all answer in JSON.
- * A route is a row of the table: adding one is adding a row.
+ * The routes are the rows of routes.c's table.
  */
 
 #include <ctype.h>
@@ -27,85 +28,6 @@
 #include <jansson.h>
 
 #include "gateway.h"
-
-#define ROUTER_SEGMENTS		8
-
-static const struct gw_route	router_routes[] = {
-	{ "/health", HTTP_METHOD_GET, 0, route_health_get },
-	{ "/openapi.json", HTTP_METHOD_GET, 0, route_meta_openapi },
-
-	/* The web client and the API explorer (routes_static.c). */
-	{ "/", HTTP_METHOD_GET, 0, route_static_get },
-	{ "/app.js", HTTP_METHOD_GET, 0, route_static_get },
-	{ "/style.css", HTTP_METHOD_GET, 0, route_static_get },
-	{ "/docs", HTTP_METHOD_GET, 0, route_static_get },
-	{ "/docs/docs.js", HTTP_METHOD_GET, 0, route_static_get },
-	{ "/docs/swagger-ui.css", HTTP_METHOD_GET, 0, route_static_get },
-	{ "/docs/swagger-ui-bundle.js", HTTP_METHOD_GET, 0, route_static_get },
-
-	{ "/api/auth/signup", HTTP_METHOD_POST, GW_ROUTE_BODY,
-	    route_auth_signup },
-	{ "/api/auth/login", HTTP_METHOD_POST, GW_ROUTE_BODY,
-	    route_auth_login },
-	{ "/api/auth/logout", HTTP_METHOD_POST, GW_ROUTE_AUTH,
-	    route_auth_logout },
-	{ "/api/auth/me", HTTP_METHOD_GET, GW_ROUTE_AUTH, route_auth_me },
-
-	{ "/api/tasks", HTTP_METHOD_GET, GW_ROUTE_AUTH, route_tasks_list },
-	{ "/api/tasks", HTTP_METHOD_POST, GW_ROUTE_AUTH | GW_ROUTE_BODY,
-	    route_tasks_create },
-	{ "/api/tasks/{id}", HTTP_METHOD_GET, GW_ROUTE_AUTH,
-	    route_tasks_get },
-	{ "/api/tasks/{id}", HTTP_METHOD_PATCH, GW_ROUTE_AUTH | GW_ROUTE_BODY,
-	    route_tasks_update },
-	{ "/api/tasks/{id}", HTTP_METHOD_PUT, GW_ROUTE_AUTH | GW_ROUTE_BODY,
-	    route_tasks_replace },
-	{ "/api/tasks/{id}", HTTP_METHOD_DELETE, GW_ROUTE_AUTH,
-	    route_tasks_delete },
-
-	{ "/api/conversations", HTTP_METHOD_GET, GW_ROUTE_AUTH,
-	    route_conversations_list },
-	{ "/api/conversations", HTTP_METHOD_POST,
-	    GW_ROUTE_AUTH | GW_ROUTE_BODY_OPT, route_conversations_create },
-	{ "/api/conversations/{id}", HTTP_METHOD_GET, GW_ROUTE_AUTH,
-	    route_conversations_get },
-	{ "/api/conversations/{id}", HTTP_METHOD_DELETE, GW_ROUTE_AUTH,
-	    route_conversations_delete },
-	{ "/api/conversations/{id}/messages", HTTP_METHOD_GET, GW_ROUTE_AUTH,
-	    route_messages_list },
-	{ "/api/conversations/{id}/messages", HTTP_METHOD_POST,
-	    GW_ROUTE_AUTH | GW_ROUTE_BODY, route_messages_create },
-
-	/* API.md §3.3: the assistant's tools (mcp.c). */
-	{ "/mcp", HTTP_METHOD_POST, 0, route_mcp_post },
-	{ "/.well-known/oauth-protected-resource", HTTP_METHOD_GET, 0,
-	    route_mcp_metadata },
-	{ "/.well-known/oauth-protected-resource/mcp", HTTP_METHOD_GET, 0,
-	    route_mcp_metadata },
-
-	/*
-	 * API.md §3.1, last: a path that a route above matches (with a
-	 * word where these have {user}) is never theirs.
-	 */
-	{ "/api/{user}/tasks", HTTP_METHOD_GET, GW_ROUTE_AUTH | GW_ROUTE_USER,
-	    route_tasks_compat_list },
-	{ "/api/{user}/tasks", HTTP_METHOD_POST,
-	    GW_ROUTE_AUTH | GW_ROUTE_USER | GW_ROUTE_BODY,
-	    route_tasks_compat_create },
-	{ "/api/{user}/tasks/{id}", HTTP_METHOD_GET,
-	    GW_ROUTE_AUTH | GW_ROUTE_USER, route_tasks_get },
-	{ "/api/{user}/tasks/{id}", HTTP_METHOD_PATCH,
-	    GW_ROUTE_AUTH | GW_ROUTE_USER | GW_ROUTE_BODY, route_tasks_update },
-	{ "/api/{user}/tasks/{id}", HTTP_METHOD_PUT,
-	    GW_ROUTE_AUTH | GW_ROUTE_USER | GW_ROUTE_BODY,
-	    route_tasks_replace },
-	{ "/api/{user}/tasks/{id}", HTTP_METHOD_DELETE,
-	    GW_ROUTE_AUTH | GW_ROUTE_USER, route_tasks_delete },
-	{ "/api/{user}/tasks/{id}/complete", HTTP_METHOD_PATCH,
-	    GW_ROUTE_AUTH | GW_ROUTE_USER, route_tasks_compat_toggle },
-
-	{ NULL, 0, 0, NULL }
-};
 
 #define ROUTER_OK		0
 #define ROUTER_ANSWERED		1
@@ -150,7 +72,7 @@ gw_http_request(struct http_request *req)
 	found = NULL;
 	pattern = NULL;
 	methods = 0;
-	for (r = router_routes; r->path != NULL; r++) {
+	for (r = gw_routes; r->path != NULL; r++) {
 		if (pattern != NULL && strcmp(pattern, r->path))
 			continue;
 		if (!router_match(r->path, req->path, ctx))
@@ -192,8 +114,8 @@ gw_http_request(struct http_request *req)
 
 /*
  * The token (401), {user} (403) and then the ids of a compatibility
- * route (404), and the handler.  Runs again for a request that slept
- * while the provider's keys were fetched.
+ * route (404), and the handler or the call.  Runs again for a request
+ * that slept while the provider's keys were fetched.
  */
 static int
 router_serve(struct http_request *req, struct gw_ctx *ctx)
@@ -223,7 +145,11 @@ router_serve(struct http_request *req, struct gw_ctx *ctx)
 		}
 	}
 
-	return (r->handler(req, ctx));
+	if (r->handler != NULL)
+		return (r->handler(req, ctx));
+
+	ctx->call = &r->call;
+	return (gw_db_call(req, ctx));
 }
 
 /*
@@ -569,9 +495,9 @@ router_onfree(struct http_request *req)
 	gw_ext_claims_free(&ctx->ext);
 	gw_mcp_release(ctx);
 	kore_free(ctx->body);
-	free(ctx->scratch);
-	free(ctx->sql);
+	free(ctx->query);
+	free(ctx->json);
 	ctx->body = NULL;
-	ctx->scratch = NULL;
-	ctx->sql = NULL;
+	ctx->query = NULL;
+	ctx->json = NULL;
 }

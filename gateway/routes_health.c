@@ -1,28 +1,15 @@
 /*
- * GET /health: the database's own aido_health() when it answers (200,
- * "healthy" or "degraded"), else 503 "unhealthy".  No token needed.
+ * GET /health (routes.c): the database's own aido_health() when it
+ * answers (200, "healthy" or "degraded"), else 503 "unhealthy".  No token
+ * needed.
  */
 
 #include <stdio.h>
 
 #include "gateway.h"
 
-static void	health_fail(struct http_request *, int, const char *);
-
-int
-route_health_get(struct http_request *req, struct gw_ctx *ctx)
-{
-	ctx->call.sql = "SELECT aido_health()";
-	ctx->call.nparams = 0;
-	ctx->call.flags = GW_CALL_READ;
-	ctx->call.status = 200;
-	ctx->call.fail = health_fail;
-
-	return (gw_db_call(req, ctx));
-}
-
-static void
-health_fail(struct http_request *req, int status, const char *sqlstate)
+void
+route_health_fail(struct http_request *req, int status, const char *sqlstate)
 {
 	char	body[256];
 	int	len;

@@ -86,7 +86,7 @@ kore_parent_configure(int argc, char **argv)
 	    "00000000-0000-0000-0000-000000000000", 0, 1);
 	free(tok);
 
-	gw_db_configure();
+	gw_pool_configure();
 	gw_keys_configure();
 	http_server_version(GW_NAME);
 	http_body_max = 4 * GW_BODY_MAX;
