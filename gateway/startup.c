@@ -19,6 +19,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,11 @@ static void	startup_listen(void);
 static PGconn	*startup_connect(void);
 static void	startup_database(void);
 static void	startup_oneline(char *);
-static int	startup_permanent(const char *);
+static PGconn	*startup_attempt(const char **, const char **, u_int64_t,
+		    int *);
+static int	startup_poll(PGconn *, PostgresPollingStatusType, u_int64_t);
+static int	startup_refused(PGconn *, ConnStatusType, const char **,
+		    const char **);
 #if defined(__SANITIZE_ADDRESS__)
 static void	startup_asan_exit(void);
 #endif
@@ -241,7 +246,7 @@ startup_connect(void)
 	struct timespec	 ts;
 	PGconn		*conn;
 	u_int64_t	 start, deadline, now, delay, left;
-	int		 tries;
+	int		 tries, permanent;
 	char		 timeout[24], msg[512];
 	const char	*keys[] = { "dbname", "connect_timeout", NULL };
 	const char	*values[] = { gw_cfg.db.url, timeout, NULL };
@@ -260,18 +265,24 @@ startup_connect(void)
 		(void)snprintf(timeout, sizeof(timeout), "%llu",
 		    (unsigned long long)(left + 999) / 1000);
 
-		conn = PQconnectdbParams(keys, values, 1);
+		conn = startup_attempt(keys, values, now + left, &permanent);
 		tries++;
 		if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
 			return (conn);
+		if (permanent == -1) {
+			/* Refused once by a server that is up: once more. */
+			PQfinish(conn);
+			continue;
+		}
 
-		(void)kore_strlcpy(msg, conn ? PQerrorMessage(conn) :
-		    "out of memory", sizeof(msg));
+		(void)kore_strlcpy(msg, conn == NULL ? "out of memory" :
+		    PQstatus(conn) != CONNECTION_BAD ? "timeout expired" :
+		    PQerrorMessage(conn), sizeof(msg));
 		PQfinish(conn);
 		startup_oneline(msg);
 
 		now = kore_time_ms();
-		if (startup_permanent(msg) || now >= deadline)
+		if (permanent || now >= deadline)
 			startup_fail(STARTUP_DATABASE, "the database does not "
 			    "answer (%d attempts in %llu s, DB_CONNECT_TIMEOUT "
 			    "%d): %s", tries,
@@ -385,28 +396,98 @@ startup_oneline(char *msg)
 }
 
 /*
- * Connection failures that waiting will not cure.
+ * One connection attempt, bounded by until (libpq's connect_timeout does
+ * not bound PQconnectPoll, so this does).  On failure, *permanent says
+ * whether waiting could cure it (0), not (1), or whether to try again at
+ * once before deciding (-1).
  */
-static int
-startup_permanent(const char *msg)
+static PGconn *
+startup_attempt(const char **keys, const char **values, u_int64_t until,
+    int *permanent)
 {
-	static const char	*permanent[] = {
-		"authentication failed",
-		"no pg_hba.conf entry",
-		"does not exist",
-		"is not permitted to log in",
-		"no password supplied",
-		"does not support SSL",
-		"certificate verify failed",
-		"does not match host name",
-		NULL
-	};
-	int			 i;
+	PGconn				*conn;
+	PostgresPollingStatusType	 st;
+	ConnStatusType			 stage;
 
-	for (i = 0; permanent[i] != NULL; i++) {
-		if (strstr(msg, permanent[i]) != NULL)
-			return (1);
+	*permanent = 0;
+	if ((conn = PQconnectStartParams(keys, values, 1)) == NULL)
+		return (NULL);
+
+	stage = PQstatus(conn);
+	st = PGRES_POLLING_WRITING;
+	while (stage != CONNECTION_BAD && st != PGRES_POLLING_OK) {
+		if (!startup_poll(conn, st, until))
+			return (conn);		/* timed out: not permanent */
+		stage = PQstatus(conn);
+		if ((st = PQconnectPoll(conn)) == PGRES_POLLING_FAILED)
+			break;
 	}
 
-	return (0);
+	if (PQstatus(conn) == CONNECTION_BAD)
+		*permanent = startup_refused(conn, stage, keys, values);
+
+	return (conn);
+}
+
+/* Waits until conn's socket is ready for st, or until; 0 on timeout. */
+static int
+startup_poll(PGconn *conn, PostgresPollingStatusType st, u_int64_t until)
+{
+	struct pollfd	pfd;
+	u_int64_t	now;
+	int		ret;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+	do {
+		if ((now = kore_time_ms()) >= until)
+			return (0);
+		ret = poll(&pfd, 1, (int)MIN(until - now, 1000));
+		if (sig_recv != 0)
+			startup_fail(STARTUP_DATABASE, "interrupted while "
+			    "waiting for the database");
+	} while (ret == 0 || (ret == -1 && errno == EINTR));
+
+	return (1);
+}
+
+/*
+ * A failure that waiting will not cure, told without reading libpq's
+ * message.  libpq gives no SQLSTATE for a failed connection: the server's
+ * error is kept inside the PGconn (PQgetResult returns none once the
+ * connection is bad), and libpq's own failures (TLS, a password it does
+ * not have) have no SQLSTATE at all.  What it does give:
+ * - PQconnectionNeedsPassword: the server asked for a password and the
+ *   URL has none;
+ * - the stage the attempt failed in: failing during the TLS handshake
+ *   (stage was CONNECTION_SSL_STARTUP) is a server without TLS, or a
+ *   certificate that does not verify or does not name the host;
+ * - PQpingParams, which classifies by the server's SQLSTATE:
+ *   PQPING_REJECT is 57P03 (starting up, shutting down, in recovery:
+ *   waiting cures it), PQPING_OK a server that answers and accepts
+ *   connections.  A server that accepts connections but refused ours
+ *   once the connection was made (stage CONNECTION_AWAITING_RESPONSE or
+ *   later: a wrong password, a missing role or database, pg_hba.conf,
+ *   a role that may not log in, but also 53300, too many connections)
+ *   is refused for good once a second attempt right away fails the same
+ *   way (the server may just have finished starting between the first
+ *   attempt and the ping).
+ */
+static int
+startup_refused(PGconn *conn, ConnStatusType stage, const char **keys,
+    const char **values)
+{
+	static int	refusals;
+
+	if (PQconnectionNeedsPassword(conn) || stage == CONNECTION_SSL_STARTUP)
+		return (1);
+
+	if ((stage != CONNECTION_AWAITING_RESPONSE &&
+	    stage != CONNECTION_AUTH_OK) ||
+	    PQpingParams(keys, values, 1) != PQPING_OK) {
+		refusals = 0;
+		return (0);
+	}
+
+	return (++refusals >= 2 ? 1 : -1);
 }

@@ -64,6 +64,27 @@ refuses({ DATABASE_URL => AidoGW::db_url(user => $db->{role},
     port => $closed), DB_CONNECT_TIMEOUT => 2 }, 2, qr/database/i,
     'when the database does not answer within DB_CONNECT_TIMEOUT');
 
+# Refusals that waiting will not cure end the wait at once: told apart
+# by what libpq gives (the stage a connection failed in, PQping's view
+# of the server), not by reading its message.  A waited-for failure
+# would make an attempt every 0.25 to 2 s for DB_CONNECT_TIMEOUT.
+for my $case (
+    [ 'with a wrong password', password => 'not-the-password',
+      qr/password authentication failed/ ],
+    [ 'with a database that does not exist', db => 'aido_no_such_db',
+      qr/does not exist/ ],
+    [ 'with a role that does not exist', user => 'aido_no_such_role',
+      qr/authentication failed/ ]) {
+	my ($what, $key, $value, $re) = @$case;
+	my %u = (user => $db->{role}, password => $db->{password},
+	    db => $db->{name}, host => '127.0.0.1', $key => $value);
+	my $r = refuses({ DATABASE_URL => AidoGW::db_url(%u),
+	    DB_CONNECT_TIMEOUT => 20 }, 2, $re, $what);
+	my ($n) = ($r->{lines}[0] // '') =~ /\((\d+) attempts/;
+	cmp_ok($n // 99, '<=', 2, "$what: it gives up without waiting for " .
+	    'DB_CONNECT_TIMEOUT') or diag($r->{lines}[0]);
+}
+
 my $noext = AidoGW::create_db(extension => 0);
 refuses({ DATABASE_URL => $noext->{url} }, 3, qr/extension/i,
     'on a database without the aido extension');
