@@ -24,6 +24,7 @@ int			aido_password_iterations = AIDO_PASSWORD_ITERATIONS_DEFAULT;
 int			aido_login_max_failures = AIDO_LOGIN_MAX_FAILURES_DEFAULT;
 int			aido_login_max_failures_per_address = AIDO_LOGIN_MAX_FAILURES_ADDR_DEFAULT;
 int			aido_login_failure_window = AIDO_LOGIN_FAILURE_WINDOW_DEFAULT;
+int			aido_event_retention = AIDO_EVENT_RETENTION_DEFAULT;
 
 void		_PG_init(void);
 
@@ -102,6 +103,23 @@ _PG_init(void)
 							86400,
 							PGC_SUSET,
 							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	/*
+	 * Read by aido_events_prune() through current_setting: SUSET, since it
+	 * decides how long every user's change history is kept.
+	 */
+	DefineCustomIntVariable("aido.event_retention",
+							"How long task events are kept before aido_events_prune() deletes them.",
+							"A reader whose position is older than this has missed events and must reload.",
+							&aido_event_retention,
+							AIDO_EVENT_RETENTION_DEFAULT,
+							1,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MIN,
 							NULL,
 							NULL,
 							NULL);

@@ -35,12 +35,16 @@
 #define AIDO_LOGIN_MAX_FAILURES_ADDR_DEFAULT	100
 #define AIDO_LOGIN_FAILURE_WINDOW_DEFAULT	900
 
+/* Task events are kept a week (aido.event_retention, in minutes). */
+#define AIDO_EVENT_RETENTION_DEFAULT		(7 * 24 * 60)
+
 /* GUC variables, defined in aido.c */
 extern int	aido_password_memory_kib;
 extern int	aido_password_iterations;
 extern int	aido_login_max_failures;
 extern int	aido_login_max_failures_per_address;
 extern int	aido_login_failure_window;
+extern int	aido_event_retention;
 
 /* rfc3339.c */
 extern bool rfc3339_valid(const char *s, int len);

@@ -47,12 +47,12 @@ typedef enum ValidateSeen
 
 static const char *const validate_editable[] = {
 	"title", "description", "completed", "priority", "tags", "due_date",
-	"recurring", "recurring_pattern", NULL
+	"remind_at", "recurring", "recurring_pattern", NULL
 };
 
 static const char *const validate_read_only[] = {
 	"id", "user_id", "created_at", "updated_at", "completed_at",
-	"next_occurrence_id", NULL
+	"next_occurrence_id", "reminded_at", NULL
 };
 
 static const char *const validate_priorities[] = {
@@ -316,19 +316,21 @@ validate_tags(JsonbParseState **state, Jsonb *task)
 						"tags must hold at most 20 distinct tags");
 }
 
+/* due_date and remind_at: null or an RFC 3339 date-time with an offset. */
 static void
-validate_due_date(JsonbParseState **state, Jsonb *task)
+validate_datetime(JsonbParseState **state, Jsonb *task, const char *field)
 {
-	JsonbValue *v = validate_lookup(task, "due_date");
+	JsonbValue *v = validate_lookup(task, field);
 
 	if (v == NULL || v->type == jbvNull)
 		return;
 	if (v->type != jbvString)
-		validate_report(state, "due_date", "wrong_type",
-						"due_date must be a string or null");
+		validate_report(state, field, "wrong_type",
+						psprintf("%s must be a string or null", field));
 	else if (!rfc3339_valid(v->val.string.val, v->val.string.len))
-		validate_report(state, "due_date", "invalid_datetime",
-						"due_date must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z");
+		validate_report(state, field, "invalid_datetime",
+						psprintf("%s must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z",
+								 field));
 }
 
 static ValidateSeen
@@ -433,7 +435,8 @@ aido_validate_task(PG_FUNCTION_ARGS)
 		(void) validate_boolean(&state, task, "completed");
 		validate_priority(&state, task);
 		validate_tags(&state, task);
-		validate_due_date(&state, task);
+		validate_datetime(&state, task, "due_date");
+		validate_datetime(&state, task, "remind_at");
 		recurring = validate_boolean(&state, task, "recurring");
 		pattern = validate_recurring_pattern(&state, task);
 		if (recurring != VALIDATE_INVALID && pattern != VALIDATE_INVALID)

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS aido_config.settings (
 		WHEN 'login_max_failures' THEN value ~ '^[0-9]{1,3}$' AND value::integer BETWEEN 0 AND 100
 		WHEN 'login_max_failures_per_address' THEN value ~ '^[0-9]{1,6}$' AND value::integer BETWEEN 0 AND 100000
 		WHEN 'login_failure_window' THEN value::interval BETWEEN interval '1 second' AND interval '1 day'
+		WHEN 'event_retention' THEN value::interval >= interval '1 minute'
 		ELSE true END)
 );
 REVOKE ALL ON aido_config.settings FROM PUBLIC;
@@ -33,7 +34,8 @@ INSERT INTO aido_config.settings (name, value) VALUES
 	('password_bcrypt_cost', '10'),
 	('login_max_failures', '10'),
 	('login_max_failures_per_address', '100'),
-	('login_failure_window', '15min')
+	('login_failure_window', '15min'),
+	('event_retention', '7d')
 ON CONFLICT (name) DO NOTHING;
 
 /* The version installed, one row, set by the end of the install script. */
@@ -260,13 +262,15 @@ BEGIN
 		e := e || v;
 	END IF;
 
-	v := task -> 'due_date';
-	IF jsonb_typeof(v) NOT IN ('null', 'string') THEN
-		e := e || @extschema@._aido_error('due_date', 'wrong_type', 'due_date must be a string or null');
-	ELSIF jsonb_typeof(v) = 'string' AND NOT @extschema@._aido_rfc3339_valid(v #>> '{}') THEN
-		e := e || @extschema@._aido_error('due_date', 'invalid_datetime',
-			'due_date must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z');
-	END IF;
+	FOREACH k IN ARRAY ARRAY['due_date', 'remind_at'] LOOP
+		v := task -> k;
+		IF jsonb_typeof(v) NOT IN ('null', 'string') THEN
+			e := e || @extschema@._aido_error(k, 'wrong_type', format('%s must be a string or null', k));
+		ELSIF jsonb_typeof(v) = 'string' AND NOT @extschema@._aido_rfc3339_valid(v #>> '{}') THEN
+			e := e || @extschema@._aido_error(k, 'invalid_datetime',
+				format('%s must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z', k));
+		END IF;
+	END LOOP;
 
 	v := task -> 'recurring';
 	v_recurring := CASE WHEN v IS NULL THEN 'absent' WHEN jsonb_typeof(v) <> 'boolean' THEN 'invalid'
@@ -296,10 +300,11 @@ BEGIN
 	END IF;
 
 	FOR k IN SELECT jsonb_object_keys(task) LOOP
-		IF k IN ('id', 'user_id', 'created_at', 'updated_at', 'completed_at', 'next_occurrence_id') THEN
+		IF k IN ('id', 'user_id', 'created_at', 'updated_at', 'completed_at', 'next_occurrence_id',
+				 'reminded_at') THEN
 			e := e || @extschema@._aido_error(k, 'read_only', format('%s is set by the server', k));
 		ELSIF k NOT IN ('title', 'description', 'completed', 'priority', 'tags', 'due_date',
-						'recurring', 'recurring_pattern') THEN
+						'remind_at', 'recurring', 'recurring_pattern') THEN
 			e := e || @extschema@._aido_error(k, 'unknown_field', format('unknown field "%s"', k));
 		END IF;
 	END LOOP;

@@ -45,6 +45,8 @@ $$;
  * uses, normalises it, keeps completed_at and updated_at honest, and
  * creates the next occurrence of a recurring task exactly once: the link
  * next_occurrence_id survives un-completing, so re-completing finds it set.
+ * A reminder is armed again when remind_at changes; firing it (setting
+ * reminded_at alone, aido_reminders_fire) is no edit, so updated_at stays.
  */
 CREATE OR REPLACE FUNCTION _aido_tasks_guard()
 RETURNS trigger
@@ -59,7 +61,7 @@ BEGIN
 	PERFORM @extschema@._aido_raise_invalid('task is invalid',
 		@extschema@.aido_validate_task(
 			to_jsonb(NEW) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
-								  'completed_at', 'next_occurrence_id'],
+								  'completed_at', 'next_occurrence_id', 'reminded_at'],
 			false));
 
 	NEW.title := @extschema@._aido_trim(NEW.title);
@@ -69,7 +71,16 @@ BEGIN
 
 	IF TG_OP = 'UPDATE' THEN
 		NEW.created_at := OLD.created_at;
-		NEW.updated_at := v_now;
+		IF NEW.remind_at IS DISTINCT FROM OLD.remind_at THEN
+			NEW.reminded_at := NULL;
+		END IF;
+		IF NEW.reminded_at IS DISTINCT FROM OLD.reminded_at
+		   AND to_jsonb(NEW) - ARRAY['reminded_at', 'updated_at']
+			   = to_jsonb(OLD) - ARRAY['reminded_at', 'updated_at'] THEN
+			NEW.updated_at := OLD.updated_at;
+		ELSE
+			NEW.updated_at := v_now;
+		END IF;
 		IF NEW.completed AND OLD.completed THEN
 			NEW.completed_at := OLD.completed_at;
 		END IF;
@@ -92,11 +103,12 @@ BEGIN
 			v_next_due := ((coalesce(NEW.due_date, v_now) AT TIME ZONE 'UTC') + v_step)
 				AT TIME ZONE 'UTC';
 			INSERT INTO aido.tasks (user_id, title, description, completed,
-									priority, tags, due_date, recurring,
+									priority, tags, due_date, remind_at, recurring,
 									recurring_pattern)
 			VALUES (NEW.user_id, NEW.title, NEW.description, false,
-					NEW.priority, NEW.tags, v_next_due, true,
-					NEW.recurring_pattern)
+					NEW.priority, NEW.tags, v_next_due,
+					((NEW.remind_at AT TIME ZONE 'UTC') + v_step) AT TIME ZONE 'UTC',
+					true, NEW.recurring_pattern)
 			RETURNING id INTO NEW.next_occurrence_id;
 		END IF;
 	END IF;
@@ -104,3 +116,38 @@ BEGIN
 END
 $$;
 
+/*
+ * The change log: every row written to aido.tasks, by the API or by a
+ * DBA's own SQL, appends one event in the same transaction, so a rolled
+ * back change leaves none.  The task is stored as the API shows it, its
+ * times in UTC whatever the writer's time zone.  seq is given later, once
+ * the transaction has committed (_aido_events_settle in 67_events.sql).
+ */
+CREATE OR REPLACE FUNCTION _aido_tasks_log()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_type text;
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		v_type := 'created';
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO aido.task_events (user_id, event_type, task_id, task_data)
+		VALUES (OLD.user_id, 'deleted', OLD.id, to_jsonb(OLD));
+		RETURN NULL;
+	ELSIF OLD.reminded_at IS NULL AND NEW.reminded_at IS NOT NULL
+		  AND to_jsonb(NEW) - 'reminded_at' = to_jsonb(OLD) - 'reminded_at' THEN
+		v_type := 'reminder';
+	ELSIF NEW.completed AND NOT OLD.completed THEN
+		v_type := 'completed';
+	ELSE
+		v_type := 'updated';
+	END IF;
+	INSERT INTO aido.task_events (user_id, event_type, task_id, task_data)
+	VALUES (NEW.user_id, v_type, NEW.id, to_jsonb(NEW));
+	RETURN NULL;
+END
+$$;

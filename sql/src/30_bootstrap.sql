@@ -17,7 +17,7 @@ BEGIN
 		IF NOT @extschema@._aido_object_present(v_object.kind, v_object.tbl, v_object.name) THEN
 			EXECUTE v_object.ddl;
 			RETURN NEXT format('created %s %s', v_object.kind,
-							   CASE WHEN v_object.kind IN ('schema', 'table')
+							   CASE WHEN v_object.kind IN ('schema', 'table', 'sequence')
 									THEN v_object.name
 									ELSE v_object.tbl || '.' || v_object.name END);
 		END IF;
@@ -26,6 +26,7 @@ BEGIN
 	/* privileges are (re)granted every time: GRANT is idempotent */
 	GRANT USAGE ON SCHEMA aido TO aido_admin;
 	GRANT ALL ON ALL TABLES IN SCHEMA aido TO aido_admin;
+	GRANT ALL ON ALL SEQUENCES IN SCHEMA aido TO aido_admin;
 	RETURN;
 END
 $$;
@@ -38,7 +39,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 	SELECT o.kind,
-		   CASE WHEN o.kind IN ('schema', 'table') THEN o.name
+		   CASE WHEN o.kind IN ('schema', 'table', 'sequence') THEN o.name
 				ELSE o.tbl || '.' || o.name END,
 		   p.present,
 		   CASE WHEN p.present THEN 'present'

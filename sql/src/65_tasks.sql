@@ -15,7 +15,8 @@ RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT '{"title": null, "description": null, "completed": false, "priority": "medium",
-			 "tags": [], "due_date": null, "recurring": false, "recurring_pattern": null}'::jsonb
+			 "tags": [], "due_date": null, "remind_at": null, "recurring": false,
+			 "recurring_pattern": null}'::jsonb
 $$;
 
 CREATE OR REPLACE FUNCTION aido_task_create(user_id uuid, task jsonb, session_id uuid DEFAULT NULL)
@@ -32,9 +33,9 @@ BEGIN
 	v_shown := _aido_check_session(aido_task_create.user_id, aido_task_create.session_id);
 	PERFORM _aido_raise_invalid('task is invalid', aido_validate_task(task, false));
 	INSERT INTO aido.tasks AS x (user_id, title, description, completed, priority,
-								 tags, due_date, recurring, recurring_pattern)
+								 tags, due_date, remind_at, recurring, recurring_pattern)
 	SELECT aido_task_create.user_id, r.title, r.description, r.completed, r.priority,
-		   r.tags, r.due_date, r.recurring, r.recurring_pattern
+		   r.tags, r.due_date, r.remind_at, r.recurring, r.recurring_pattern
 	FROM jsonb_populate_record(NULL::aido.tasks, _aido_task_defaults() || coalesce(task, '{}')) AS r
 	RETURNING x.* INTO v_task;
 	RETURN _aido_as_user(to_jsonb(v_task), v_shown);
@@ -65,7 +66,9 @@ $$;
 /*
  * A task's editable fields set from fields, the others kept, for PATCH and
  * PUT.  Turning recurring off without naming a pattern clears the pattern
- * with it; anything else inconsistent is left for the guard to name.
+ * with it; anything else inconsistent is left for the guard to name.  A
+ * due date moved without naming remind_at moves the reminder with it, the
+ * same time before the due date (a PUT always names remind_at).
  */
 CREATE OR REPLACE FUNCTION _aido_task_write(user_id uuid, task_id uuid, fields jsonb, shown text)
 RETURNS jsonb
@@ -79,8 +82,13 @@ BEGIN
 		v_fields := v_fields || '{"recurring_pattern": null}';
 	END IF;
 	UPDATE aido.tasks AS x
-	SET (title, description, completed, priority, tags, due_date, recurring, recurring_pattern) =
+	SET (title, description, completed, priority, tags, due_date, remind_at, recurring,
+		 recurring_pattern) =
 		(SELECT r.title, r.description, r.completed, r.priority, r.tags, r.due_date,
+				CASE WHEN v_fields ? 'due_date' AND NOT v_fields ? 'remind_at'
+						  AND x.due_date IS NOT NULL AND r.due_date IS NOT NULL
+					 THEN x.remind_at + (r.due_date - x.due_date)
+					 ELSE r.remind_at END,
 				r.recurring, r.recurring_pattern
 		 FROM jsonb_populate_record(x, v_fields) AS r)
 	WHERE x.id = _aido_task_write.task_id AND x.user_id = _aido_task_write.user_id

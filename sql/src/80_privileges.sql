@@ -59,6 +59,11 @@ GRANT EXECUTE ON FUNCTION
 	aido_message_create(uuid, uuid, jsonb, uuid),
 	aido_message_list(uuid, uuid, jsonb, uuid),
 	aido_message_list_json(uuid, uuid, jsonb, uuid),
+	aido_events(uuid, bigint, integer, uuid),
+	aido_events_poll(uuid[], uuid[], bigint[], integer),
+	aido_events_prune(integer),
+	aido_reminders_fire(integer),
+	aido_reminders_next(),
 	_aido_login_attempt(jsonb, integer, text, text)
 TO aido_api;
 GRANT EXECUTE ON PROCEDURE aido_login(jsonb, integer, text, text, jsonb) TO aido_api;

@@ -15,7 +15,8 @@ my $other = $gw->new_user;
 my $T = $u->{token};
 
 my @FIELDS = sort(qw(id user_id title description completed completed_at
-    priority tags due_date recurring recurring_pattern next_occurrence_id
+    priority tags due_date remind_at reminded_at recurring recurring_pattern
+    next_occurrence_id
     created_at updated_at));
 my $JSON_TRUE = JSON::PP::true;
 

@@ -5,7 +5,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT aido_bootstrap();
 SET aido.password_memory_kib = 1024;
 SET aido.password_iterations = 1;
-SELECT plan(21);
+SELECT plan(22);
 CREATE FUNCTION pg_temp.login(c jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE r jsonb;
 BEGIN
@@ -36,9 +36,12 @@ SELECT is(ARRAY(SELECT sig::text FROM aido_functions
 				WHERE has_function_privilege('public', oid, 'EXECUTE') ORDER BY 1),
 		  '{}'::text[], 'PUBLIC may execute no aido function');
 SELECT is(ARRAY(SELECT sig::text FROM aido_functions
-				WHERE name LIKE 'aido\_%' AND name <> 'aido_bootstrap'
+				WHERE name LIKE 'aido\_%' AND name NOT IN ('aido_bootstrap', 'aido_events_all')
 				  AND NOT has_function_privilege('aido_api', oid, 'EXECUTE') ORDER BY 1),
 		  '{}'::text[], 'aido_api may execute every API function');
+SELECT ok(NOT has_function_privilege('aido_api', 'aido_events_all(bigint, integer)', 'EXECUTE')
+		  AND has_function_privilege('aido_admin', 'aido_events_all(bigint, integer)', 'EXECUTE'),
+		  'every user''s events (aido_events_all) are for aido_admin, not aido_api');
 SELECT ok(NOT has_function_privilege('aido_api', 'aido_bootstrap()', 'EXECUTE'),
 		  'aido_api may not run aido_bootstrap');
 SELECT ok(has_function_privilege('aido_admin', 'aido_bootstrap()', 'EXECUTE'),

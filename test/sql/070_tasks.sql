@@ -100,8 +100,8 @@ CALL pg_temp.keep('padded', aido_task_create(pg_temp.uid('alice'),
                        'tags', jsonb_build_array(' Home', 'WORK', 'home ', 'Errands', 'work', ' errands '))));
 
 SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(pg_temp.row_of('minimal')) k),
-          '{completed,completed_at,created_at,description,due_date,id,next_occurrence_id,priority,recurring,recurring_pattern,tags,title,updated_at,user_id}'::text[],
-          'a created task has exactly the 14 fields of a task');
+          '{completed,completed_at,created_at,description,due_date,id,next_occurrence_id,priority,recurring,recurring_pattern,remind_at,reminded_at,tags,title,updated_at,user_id}'::text[],
+          'a created task has exactly the 16 fields of a task (reminded_at: when its reminder fired)');
 SELECT is((SELECT returned FROM named WHERE name = 'minimal'), pg_temp.row_of('minimal'),
           'the JSON a create returns is the stored task');
 SELECT is(pg_temp.row_of('minimal')->>'priority', 'medium',
@@ -136,12 +136,13 @@ SELECT is(pg_temp.row_of('padded')->'tags', '["home", "work", "errands"]'::jsonb
 CALL pg_temp.keep('full', aido_task_create(pg_temp.uid('alice'),
     '{"title": "Pay rent", "description": "before the 5th", "priority": "high",
       "tags": ["money"], "due_date": "2026-02-01T09:00:00+05:30", "completed": true,
-      "recurring": false, "recurring_pattern": null}'));
+      "remind_at": "2026-02-01T08:00:00+05:30", "recurring": false, "recurring_pattern": null}'));
 SELECT is(pg_temp.row_of('full') - ARRAY['id', 'user_id', 'completed_at', 'created_at', 'updated_at'],
           '{"title": "Pay rent", "description": "before the 5th", "priority": "high",
             "tags": ["money"], "due_date": "2026-02-01T03:30:00+00:00", "completed": true,
+            "remind_at": "2026-02-01T02:30:00+00:00", "reminded_at": null,
             "recurring": false, "recurring_pattern": null, "next_occurrence_id": null}'::jsonb,
-          'a task created with every field keeps each of them, its due date in UTC');
+          'a task created with every field keeps each of them, its due date and reminder in UTC');
 SELECT isnt(pg_temp.row_of('full')->'completed_at', 'null'::jsonb,
             'a task created completed has a completed_at');
 
@@ -270,8 +271,8 @@ CREATE TEMP TABLE before_put AS SELECT pg_temp.row_of('putme') AS j;
 SELECT is(aido_task_replace(pg_temp.uid('alice'), pg_temp.tid('putme'), '{"title": "  New  "}')
               - ARRAY['id', 'user_id', 'created_at', 'updated_at'],
           '{"title": "New", "description": null, "completed": false, "completed_at": null,
-            "priority": "medium", "tags": [], "due_date": null, "recurring": false,
-            "recurring_pattern": null, "next_occurrence_id": null}'::jsonb,
+            "priority": "medium", "tags": [], "due_date": null, "remind_at": null, "reminded_at": null,
+            "recurring": false, "recurring_pattern": null, "next_occurrence_id": null}'::jsonb,
           'a PUT with only a title resets every other editable field to its default, completed included');
 SELECT is(pg_temp.row_of('putme')->>'id', (SELECT j->>'id' FROM before_put),
           'a PUT keeps the id');
@@ -282,11 +283,12 @@ SELECT ok((pg_temp.row_of('putme')->>'updated_at')::timestamptz
           'a PUT advances updated_at');
 SELECT is(aido_task_replace(pg_temp.uid('alice'), pg_temp.tid('putme'),
     '{"title": "Newer", "description": "d", "priority": "low", "tags": ["X"],
-      "due_date": "2026-05-01T12:00:00Z", "completed": true, "recurring": true,
-      "recurring_pattern": "monthly"}')
+      "due_date": "2026-05-01T12:00:00Z", "remind_at": "2026-05-01T11:00:00+02:00",
+      "completed": true, "recurring": true, "recurring_pattern": "monthly"}')
               - ARRAY['id', 'user_id', 'created_at', 'updated_at', 'completed_at', 'next_occurrence_id'],
           '{"title": "Newer", "description": "d", "completed": true, "priority": "low",
-            "tags": ["x"], "due_date": "2026-05-01T12:00:00+00:00", "recurring": true,
+            "tags": ["x"], "due_date": "2026-05-01T12:00:00+00:00",
+            "remind_at": "2026-05-01T09:00:00+00:00", "reminded_at": null, "recurring": true,
             "recurring_pattern": "monthly"}'::jsonb,
           'a PUT with every field sets each of them');
 SELECT throws_ok($$SELECT aido_task_replace(pg_temp.uid('alice'), pg_temp.tid('putme'),
@@ -439,8 +441,8 @@ SELECT is(pg_temp.as_admin(format($$INSERT INTO aido.tasks (user_id, title, prio
 SELECT is((SELECT to_jsonb(t) - ARRAY['id', 'user_id', 'created_at', 'updated_at']
              FROM aido.tasks t WHERE t.user_id = pg_temp.uid('alice') AND t.title = 'As admin'),
           '{"title": "As admin", "tags": ["a"], "description": null, "completed": false, "completed_at": null,
-            "priority": "medium", "due_date": null, "recurring": false, "recurring_pattern": null,
-            "next_occurrence_id": null}'::jsonb,
+            "priority": "medium", "due_date": null, "remind_at": null, "reminded_at": null,
+            "recurring": false, "recurring_pattern": null, "next_occurrence_id": null}'::jsonb,
           'aido_admin''s direct INSERT is normalised and completed with defaults like the API''s');
 
 WITH i AS (

@@ -57,7 +57,8 @@ SELECT isnt(obj_description('aido_mcp_call(uuid, text, jsonb, uuid)'::regprocedu
 SELECT is((SELECT r FROM made WHERE name = 'milk') - 'task_id', '{"status": "created", "title": "Buy milk"}',
 		  'add_task answers {task_id, status: created, title}');
 SELECT is(aido_task_get(pg_temp.uid('alice'), pg_temp.milk()) - ARRAY['id', 'user_id', 'created_at',
-		  'updated_at', 'due_date', 'completed_at', 'next_occurrence_id', 'recurring', 'recurring_pattern'],
+		  'updated_at', 'due_date', 'completed_at', 'next_occurrence_id', 'recurring', 'recurring_pattern',
+		  'remind_at', 'reminded_at'],
 		  '{"title": "Buy milk", "description": "2 l", "priority": "high", "tags": ["shop"], "completed": false}',
 		  '... and the task has the optional fields given');
 SELECT is(pg_temp.tool('alice', 'add_task', jsonb_build_object('title', 'Own id', 'user_id',
