@@ -8,7 +8,9 @@
  * with their cost taken from aido.password_memory_kib (M) and
  * aido.password_iterations (T).  Hashes imported from pgcrypto or passlib
  * ("$2a$", "$2b$", "$2y$") still verify, and are reported as needing a
- * rehash so that a login can upgrade them in place.
+ * rehash so that a login can upgrade them in place.  aido_hash_bcrypt()
+ * makes the bcrypt hash kept beside the argon2id one, which the SQL-only
+ * flavor (pgcrypto) can check after the data moves (docs/passwords.md).
  *
  * extension/password.c
  *
@@ -62,6 +64,7 @@ typedef struct PasswordArgon2
 PG_FUNCTION_INFO_V1(aido_hash_password);
 PG_FUNCTION_INFO_V1(aido_verify_password);
 PG_FUNCTION_INFO_V1(aido_password_needs_rehash);
+PG_FUNCTION_INFO_V1(aido_hash_bcrypt);
 
 /*
  * Copy a password into a NUL-terminated buffer of our own, so that it can
@@ -301,6 +304,54 @@ aido_hash_password(PG_FUNCTION_ARGS)
 						   aido_password_memory_kib)));
 
 	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
+
+/*
+ * Cost of the bcrypt hashes aido_hash_bcrypt() makes: OWASP's minimum, and
+ * the SQL-only flavor's default.
+ */
+#define PASSWORD_BCRYPT_COST	10
+
+/*
+ * _aido_hash_bcrypt(password text) returns text
+ *
+ * A bcrypt hash ("$2b$10$...", libxcrypt) with a fresh random salt.  Only
+ * the first 72 bytes of the password count, as in every bcrypt.
+ */
+Datum
+aido_hash_bcrypt(PG_FUNCTION_ARGS)
+{
+	text	   *password = PG_GETARG_TEXT_PP(0);
+	int			len = VARSIZE_ANY_EXHDR(password);
+	char		salt[16];
+	char		setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *data;
+	const char *computed;
+	text	   *result;
+	char	   *copy;
+
+	if (!password_acceptable(password))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("password must be 1 to %d bytes without a NUL byte",
+						PASSWORD_MAX_BYTES)));
+
+	randombytes_buf(salt, sizeof(salt));
+	if (crypt_gensalt_rn("$2b$", PASSWORD_BCRYPT_COST, salt, sizeof(salt),
+						 setting, sizeof(setting)) == NULL)
+		elog(ERROR, "crypt_gensalt_rn failed for bcrypt");
+
+	copy = password_copy(password);
+	data = palloc0(sizeof(struct crypt_data));
+	computed = crypt_rn(copy, setting, data, sizeof(struct crypt_data));
+	password_wipe(copy, len);
+	if (computed == NULL || strlen(computed) != PASSWORD_BCRYPT_LEN)
+		elog(ERROR, "bcrypt failed");
+	result = cstring_to_text(computed);
+
+	sodium_memzero(data, sizeof(struct crypt_data));
+	pfree(data);
+	PG_RETURN_TEXT_P(result);
 }
 
 /*

@@ -130,6 +130,34 @@ END
 $$;
 
 /*
+ * Passwords across flavors (docs/passwords.md).  An argon2id hash, moved
+ * here from the C flavor, is checked through the bcrypt hash the C flavor
+ * keeps beside it (users.password_bcrypt); without one (an account that
+ * has not signed in since 0.2.0) it cannot be checked, after the same work
+ * as a check, so that the time says nothing.  This flavor's own hashes are
+ * bcrypt, and need no second one.
+ */
+CREATE OR REPLACE FUNCTION _aido_verify_stored(password text, hash text, bcrypt text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+	IF @extschema@._aido_is_bcrypt(hash) THEN
+		RETURN @extschema@.aido_verify_password(password, hash);
+	ELSIF bcrypt IS NOT NULL THEN
+		RETURN @extschema@.aido_verify_password(password, bcrypt);
+	END IF;
+	PERFORM @extschema@.aido_hash_password(password);
+	RETURN false;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_portable_hash(password text, hash text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT NULL::text $$;
+
+/*
  * False only for a bcrypt hash at least as costly as password_bcrypt_cost:
  * argon2id hashes (from the C flavor) are true, and a login that can check
  * them rewrites them as bcrypt.

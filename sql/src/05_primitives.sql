@@ -24,6 +24,11 @@ RETURNS jsonb
 AS 'MODULE_PATHNAME', 'aido_validate_task'
 LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
 
+CREATE OR REPLACE FUNCTION _aido_hash_bcrypt(password text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aido_hash_bcrypt'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
 CREATE OR REPLACE FUNCTION aido_health()
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'aido_health'
@@ -45,3 +50,22 @@ BEGIN
 	RETURN pg_catalog.current_setting('aido.' OPERATOR(pg_catalog.||) _aido_setting.name);
 END
 $$;
+
+/*
+ * Passwords across flavors (docs/passwords.md).  The SQL-only flavor cannot
+ * compute argon2id, so beside each argon2id hash this flavor keeps a bcrypt
+ * hash of the same password (users.password_bcrypt), which pgcrypto can
+ * check after the data moves.  A bcrypt password_hash needs none.
+ */
+CREATE OR REPLACE FUNCTION _aido_portable_hash(password text, hash text)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+	SELECT CASE WHEN hash LIKE '$argon2id$%' THEN @extschema@._aido_hash_bcrypt(password) END
+$$;
+
+/* The stored hash verified; this flavor checks every hash it may hold. */
+CREATE OR REPLACE FUNCTION _aido_verify_stored(password text, hash text, bcrypt text)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+AS $$ SELECT @extschema@.aido_verify_password(password, hash) $$;

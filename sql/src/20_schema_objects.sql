@@ -18,6 +18,7 @@ AS $objects$
 	('table', 'users', 'users', 'CREATE TABLE aido.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
 	('column', 'users', 'email', 'ALTER TABLE aido.users ADD COLUMN email text'),
 	('column', 'users', 'password_hash', 'ALTER TABLE aido.users ADD COLUMN password_hash text'),
+	('column', 'users', 'password_bcrypt', 'ALTER TABLE aido.users ADD COLUMN password_bcrypt text'),
 	('column', 'users', 'name', 'ALTER TABLE aido.users ADD COLUMN name text'),
 	('column', 'users', 'external_id', 'ALTER TABLE aido.users ADD COLUMN external_id text'),
 	('column', 'users', 'created_at', 'ALTER TABLE aido.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),

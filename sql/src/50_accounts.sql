@@ -44,6 +44,7 @@ DECLARE
 	v_errors jsonb;
 	v_email text;
 	v_user record;
+	v_hash text;
 BEGIN
 	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
 		PERFORM _aido_raise_invalid('signup is invalid', _aido_not_object_error('body'));
@@ -59,11 +60,12 @@ BEGIN
 	END IF;
 	PERFORM _aido_raise_invalid('signup is invalid', v_errors);
 
-	/* a registered email costs no argon2id hash */
+	/* a registered email costs no password hash */
 	IF NOT EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email AND x.external_id IS NULL) THEN
+		v_hash := aido_hash_password(credentials ->> 'password');
 		BEGIN
-			INSERT INTO aido.users AS x (email, password_hash, name)
-			VALUES (v_email, aido_hash_password(credentials ->> 'password'),
+			INSERT INTO aido.users AS x (email, password_hash, password_bcrypt, name)
+			VALUES (v_email, v_hash, _aido_portable_hash(credentials ->> 'password', v_hash),
 					credentials ->> 'name')
 			RETURNING x.id, x.email, x.name, x.created_at INTO v_user;
 		EXCEPTION WHEN unique_violation THEN

@@ -82,6 +82,7 @@ DECLARE
 	v_password text;
 	v_user record;
 	v_ok boolean := false;
+	v_bcrypt text;
 BEGIN
 	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
 		PERFORM _aido_raise_invalid('login is invalid', _aido_not_object_error('body'));
@@ -95,13 +96,13 @@ BEGIN
 	PERFORM _aido_login_throttle(v_email, client_addr);
 
 	IF v_password <> '' AND octet_length(v_password) <= 1024 THEN
-		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO v_user
+		SELECT x.id, x.email, x.name, x.created_at, x.password_hash, x.password_bcrypt INTO v_user
 		FROM aido.users x
 		WHERE x.email = v_email AND x.external_id IS NULL;
 		IF FOUND AND v_user.password_hash IS NOT NULL THEN
-			v_ok := aido_verify_password(v_password, v_user.password_hash);
+			v_ok := _aido_verify_stored(v_password, v_user.password_hash, v_user.password_bcrypt);
 		ELSE
-			/* the same argon2id work as a verify, so timing says nothing */
+			/* the same work as a verify, so timing says nothing */
 			PERFORM aido_hash_password(v_password);
 		END IF;
 	END IF;
@@ -111,8 +112,21 @@ BEGIN
 	END IF;
 
 	DELETE FROM aido.login_failures f WHERE f.key = (_aido_login_keys(v_email, NULL))[1];
+	/*
+	 * A weak or foreign hash is rewritten; the bcrypt hash that the other
+	 * flavor can check is kept beside it (docs/passwords.md), made once.
+	 */
 	IF aido_password_needs_rehash(v_user.password_hash) THEN
-		UPDATE aido.users x SET password_hash = aido_hash_password(v_password) WHERE x.id = v_user.id;
+		v_user.password_hash := aido_hash_password(v_password);
+		UPDATE aido.users x
+		SET password_hash = v_user.password_hash,
+			password_bcrypt = _aido_portable_hash(v_password, v_user.password_hash)
+		WHERE x.id = v_user.id;
+	ELSIF v_user.password_bcrypt IS NULL THEN
+		v_bcrypt := _aido_portable_hash(v_password, v_user.password_hash);
+		IF v_bcrypt IS NOT NULL THEN
+			UPDATE aido.users x SET password_bcrypt = v_bcrypt WHERE x.id = v_user.id;
+		END IF;
 	END IF;
 	RETURN _aido_open_session(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
 							  ttl_seconds, user_agent);

@@ -76,6 +76,31 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION _aido_hash_bcrypt(password text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'aido_hash_bcrypt'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+/*
+ * Passwords across flavors (docs/passwords.md).  The SQL-only flavor cannot
+ * compute argon2id, so beside each argon2id hash this flavor keeps a bcrypt
+ * hash of the same password (users.password_bcrypt), which pgcrypto can
+ * check after the data moves.  A bcrypt password_hash needs none.
+ */
+CREATE OR REPLACE FUNCTION _aido_portable_hash(password text, hash text)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+	SELECT CASE WHEN hash LIKE '$argon2id$%' THEN @extschema@._aido_hash_bcrypt(password) END
+$$;
+
+/* The stored hash verified; this flavor checks every hash it may hold. */
+CREATE OR REPLACE FUNCTION _aido_verify_stored(password text, hash text, bcrypt text)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+AS $$ SELECT @extschema@.aido_verify_password(password, hash) $$;
+
+
 CREATE OR REPLACE FUNCTION _aido_schema_accounts()
 RETURNS TABLE (kind text, tbl text, name text, ddl text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -86,6 +111,7 @@ AS $objects$
 	('table', 'users', 'users', 'CREATE TABLE aido.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid())'),
 	('column', 'users', 'email', 'ALTER TABLE aido.users ADD COLUMN email text'),
 	('column', 'users', 'password_hash', 'ALTER TABLE aido.users ADD COLUMN password_hash text'),
+	('column', 'users', 'password_bcrypt', 'ALTER TABLE aido.users ADD COLUMN password_bcrypt text'),
 	('column', 'users', 'name', 'ALTER TABLE aido.users ADD COLUMN name text'),
 	('column', 'users', 'external_id', 'ALTER TABLE aido.users ADD COLUMN external_id text'),
 	('column', 'users', 'created_at', 'ALTER TABLE aido.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT clock_timestamp()'),
@@ -558,6 +584,7 @@ DECLARE
 	v_errors jsonb;
 	v_email text;
 	v_user record;
+	v_hash text;
 BEGIN
 	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
 		PERFORM _aido_raise_invalid('signup is invalid', _aido_not_object_error('body'));
@@ -573,11 +600,12 @@ BEGIN
 	END IF;
 	PERFORM _aido_raise_invalid('signup is invalid', v_errors);
 
-	/* a registered email costs no argon2id hash */
+	/* a registered email costs no password hash */
 	IF NOT EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email AND x.external_id IS NULL) THEN
+		v_hash := aido_hash_password(credentials ->> 'password');
 		BEGIN
-			INSERT INTO aido.users AS x (email, password_hash, name)
-			VALUES (v_email, aido_hash_password(credentials ->> 'password'),
+			INSERT INTO aido.users AS x (email, password_hash, password_bcrypt, name)
+			VALUES (v_email, v_hash, _aido_portable_hash(credentials ->> 'password', v_hash),
 					credentials ->> 'name')
 			RETURNING x.id, x.email, x.name, x.created_at INTO v_user;
 		EXCEPTION WHEN unique_violation THEN
@@ -657,6 +685,7 @@ DECLARE
 	v_password text;
 	v_user record;
 	v_ok boolean := false;
+	v_bcrypt text;
 BEGIN
 	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
 		PERFORM _aido_raise_invalid('login is invalid', _aido_not_object_error('body'));
@@ -670,13 +699,13 @@ BEGIN
 	PERFORM _aido_login_throttle(v_email, client_addr);
 
 	IF v_password <> '' AND octet_length(v_password) <= 1024 THEN
-		SELECT x.id, x.email, x.name, x.created_at, x.password_hash INTO v_user
+		SELECT x.id, x.email, x.name, x.created_at, x.password_hash, x.password_bcrypt INTO v_user
 		FROM aido.users x
 		WHERE x.email = v_email AND x.external_id IS NULL;
 		IF FOUND AND v_user.password_hash IS NOT NULL THEN
-			v_ok := aido_verify_password(v_password, v_user.password_hash);
+			v_ok := _aido_verify_stored(v_password, v_user.password_hash, v_user.password_bcrypt);
 		ELSE
-			/* the same argon2id work as a verify, so timing says nothing */
+			/* the same work as a verify, so timing says nothing */
 			PERFORM aido_hash_password(v_password);
 		END IF;
 	END IF;
@@ -686,8 +715,21 @@ BEGIN
 	END IF;
 
 	DELETE FROM aido.login_failures f WHERE f.key = (_aido_login_keys(v_email, NULL))[1];
+	/*
+	 * A weak or foreign hash is rewritten; the bcrypt hash that the other
+	 * flavor can check is kept beside it (docs/passwords.md), made once.
+	 */
 	IF aido_password_needs_rehash(v_user.password_hash) THEN
-		UPDATE aido.users x SET password_hash = aido_hash_password(v_password) WHERE x.id = v_user.id;
+		v_user.password_hash := aido_hash_password(v_password);
+		UPDATE aido.users x
+		SET password_hash = v_user.password_hash,
+			password_bcrypt = _aido_portable_hash(v_password, v_user.password_hash)
+		WHERE x.id = v_user.id;
+	ELSIF v_user.password_bcrypt IS NULL THEN
+		v_bcrypt := _aido_portable_hash(v_password, v_user.password_hash);
+		IF v_bcrypt IS NOT NULL THEN
+			UPDATE aido.users x SET password_bcrypt = v_bcrypt WHERE x.id = v_user.id;
+		END IF;
 	END IF;
 	RETURN _aido_open_session(_aido_user_json(v_user.id, v_user.email, v_user.name, v_user.created_at),
 							  ttl_seconds, user_agent);
