@@ -41,6 +41,10 @@ void	kore_seccomp_hook(void);
  *			Kore's "task" filter allows
  *	rseq		glibc registering a new thread
  *	getpeername	libcurl, once connected
+ * and for the gateway's own:
+ *	shutdown	http.c ends its side of a connection after it
+ *			refused a request, then reads what the client
+ *			still sends (a lingering close: no reset)
  */
 KORE_SECCOMP_FILTER("aido",
 	KORE_SYSCALL_ALLOW(newfstatat),
@@ -50,6 +54,7 @@ KORE_SECCOMP_FILTER("aido",
 	KORE_SYSCALL_DENY(clone3, ENOSYS),
 	KORE_SYSCALL_ALLOW(rseq),
 	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(shutdown),
 	GW_SECCOMP_ASAN
 );
 

@@ -5,6 +5,8 @@
  * header value, a body or a token).
  */
 
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,14 +18,51 @@
 
 #define HTTP_LOG_PATH_MAX	120
 
+/*
+ * A request's line and headers as Kore's header reader will take them:
+ * offsets into the read buffer, and what its framing says.
+ */
+struct http_head {
+	size_t		 len;		/* through the blank line */
+	size_t		 end;		/* where the blank line starts */
+	size_t		 request;	/* the request line */
+	size_t		 request_len;
+	size_t		 line;		/* just past the request line */
+	int		 lines;
+	int		 host;		/* a Host line in Kore's view */
+	int		 host_bad;	/* one Kore refuses */
+	int		 bad;		/* a header line Kore refuses */
+	int		 body;		/* POST, PUT or PATCH */
+	int		 ncl;		/* Content-Length lines */
+	int		 cl_bad;	/* differing, not a number, unseen */
+	u_int64_t	 length;	/* their value, for a body */
+	int		 te;		/* Transfer-Encoding lines */
+	size_t		 origin;	/* the Origin value, when not 0 */
+	size_t		 origin_len;
+};
+
 static const char	http_oom[] =
     "{\"code\":\"internal_error\",\"detail\":\"internal error\"}";
 
 static int	http_header_recv_fixed(struct netbuf *);
-static int	http_header_too_large(struct netbuf *);
+static int	http_refuse(struct netbuf *, const struct http_head *, int,
+		    const char *, const char *);
+static void	http_refuse_cors(const u_int8_t *, const struct http_head *,
+		    char *, size_t);
 static int	http_header_drain(struct netbuf *);
 static void	http_rehook(struct connection *);
-static int	http_has_header(const u_int8_t *, size_t, const char *);
+static int	http_head_find(u_int8_t *, size_t, struct http_head *);
+static int	http_head_check(const u_int8_t *, struct http_head *,
+		    const char **, const char **);
+static void	http_head_read(const u_int8_t *, struct http_head *);
+static void	http_head_length(struct http_head *, const u_int8_t *,
+		    size_t);
+static int	http_request_line(const u_int8_t *, struct http_head *,
+		    const char **, const char **);
+static const u_int8_t *http_line(const u_int8_t **, const u_int8_t *,
+		    size_t *);
+static const u_int8_t *http_field(const u_int8_t *, size_t, size_t *);
+static int	http_name(const u_int8_t *, size_t, const char *);
 static void	http_cors(struct http_request *);
 static void	http_log(struct http_request *, int);
 static void	http_methods(int, char *, size_t);
@@ -81,79 +120,106 @@ gw_http_connect(struct connection *c)
 }
 
 /*
- * Kore 4.1 answers 411 to a POST, PUT or PATCH that has neither
- * Content-Length nor Transfer-Encoding, though such a request simply has
- * no body (RFC 9112 §6.3), and curl -X POST sends exactly that.  Once the
- * headers are complete, this adds "content-length: 0" to such a request
- * and hands it to Kore's own reader.
+ * Our header reader, in front of Kore's (http_header_recv).  Once the
+ * request line and headers are complete, what Kore would refuse with an
+ * empty answer, and the framing RFC 9112 §6.3 calls ambiguous (Kore would
+ * read the body by its first Content-Length), are refused in JSON
+ * (http_head_check).  Kore then gets the request as framed:
+ *  - a POST, PUT or PATCH without Content-Length has no body (RFC 9112
+ *    §6.3), where Kore 4.1 answers 411 (curl -X POST sends exactly
+ *    that): "content-length: 0" is added;
+ *  - bytes past the request in the same read (a pipelined request):
+ *    Kore would add them to the body and wait for a body that never
+ *    comes (408), or drop them.  They are cut off and "connection:
+ *    close" is added: the request is answered, the connection closes,
+ *    and the client sends the next one again (RFC 9112 §9.3.2).
  */
 static int
 http_header_recv_fixed(struct netbuf *nb)
 {
-	static const char	 cl0[] = "content-length: 0\r\n";
-	u_int8_t		*end, *p;
-	size_t			 hlen, m;
+	struct http_head	 h;
+	const char		*code, *why;
+	char			 add[64], too_large[96];
+	size_t			 n;
+	int			 status, extra;
 
-	if (nb->s_off >= nb->b_len &&
-	    kore_mem_find(nb->buf, nb->s_off, "\r\n\r\n", 4) == NULL &&
-	    kore_mem_find(nb->buf, nb->s_off, "\n\n", 2) == NULL)
-		return (http_header_too_large(nb));
+	if (!http_head_find(nb->buf, nb->s_off, &h)) {
+		if (nb->s_off < nb->b_len)
+			return (KORE_RESULT_OK);
+		(void)snprintf(too_large, sizeof(too_large), "the request "
+		    "line and headers must be at most %u bytes",
+		    (unsigned int)http_header_max);
+		return (http_refuse(nb, NULL, 431, "header_too_large",
+		    too_large));
+	}
 
-	if (nb->s_off < 4 ||
-	    (end = kore_mem_find(nb->buf, nb->s_off, "\r\n\r\n", 4)) == NULL)
-		return (http_header_recv(nb));
+	if ((status = http_head_check(nb->buf, &h, &code, &why)) != 0)
+		return (http_refuse(nb, &h, status, code, why));
 
-	hlen = end - nb->buf;
-	m = strcspn((const char *)nb->buf, " \r\n");
-	if (m > hlen || !((m == 4 && !memcmp(nb->buf, "POST", 4)) ||
-	    (m == 3 && !memcmp(nb->buf, "PUT", 3)) ||
-	    (m == 5 && !memcmp(nb->buf, "PATCH", 5))))
-		return (http_header_recv(nb));
+	extra = nb->s_off > h.len + h.length;
+	if (extra)
+		nb->s_off = h.len + h.length;
+	(void)snprintf(add, sizeof(add), "%s%s",
+	    h.body && h.ncl == 0 ? "content-length: 0\r\n" : "",
+	    extra ? "connection: close\r\n" : "");
 
-	if (http_has_header(nb->buf, hlen, "content-length") ||
-	    http_has_header(nb->buf, hlen, "transfer-encoding") ||
-	    nb->s_off + sizeof(cl0) - 1 > nb->b_len)
-		return (http_header_recv(nb));
-
-	p = end + 2;
-	memmove(p + sizeof(cl0) - 1, p, nb->s_off - (p - nb->buf));
-	memcpy(p, cl0, sizeof(cl0) - 1);
-	nb->s_off += sizeof(cl0) - 1;
+	/* Right after the request line: first, and within Kore's view. */
+	if ((n = strlen(add)) > 0) {
+		if (nb->s_off + n > nb->b_len) {
+			nb->buf = kore_realloc(nb->buf, nb->s_off + n);
+			nb->b_len = nb->m_len = nb->s_off + n;
+		}
+		memmove(nb->buf + h.line + n, nb->buf + h.line,
+		    nb->s_off - h.line);
+		memcpy(nb->buf + h.line, add, n);
+		nb->s_off += n;
+	}
 
 	return (http_header_recv(nb));
 }
 
 /*
- * The headers fill http_header_max without ending.  Kore would close the
- * connection without a word (and, with input left unread, with a reset
- * the client may see before any answer): answer 431 in JSON, then read
- * and discard what the client still sends until it closes, or until
- * Kore's header timeout ends the connection.
+ * Answers status in JSON to a request Kore is not given, then ends the
+ * connection: our side at once (the client reads the answer, then the
+ * end), while what the client still sends is read and dropped until it
+ * closes (closing with input unread would send a reset, which may
+ * destroy the answer before the client reads it).
  */
 static int
-http_header_too_large(struct netbuf *nb)
+http_refuse(struct netbuf *nb, const struct http_head *h, int status,
+    const char *code, const char *detail)
 {
 	struct connection	*c = nb->owner;
-	char			 head[256], body[160];
+	char			 head[768], body[256], cors[384];
 	int			 blen, hlen;
 
-	blen = snprintf(body, sizeof(body), "{\"code\":\"header_too_large\","
-	    "\"detail\":\"the request line and headers must be at most %u "
-	    "bytes\"}", (unsigned int)http_header_max);
-	hlen = snprintf(head, sizeof(head), "HTTP/1.1 431 Request Header "
-	    "Fields Too Large\r\nserver: %s\r\ncontent-type: application/json"
-	    "\r\ncache-control: no-store\r\nconnection: close\r\n"
-	    "content-length: %d\r\n\r\n", GW_NAME, blen);
+	http_refuse_cors(nb->buf, h, cors, sizeof(cors));
+	blen = snprintf(body, sizeof(body), "{\"code\":\"%s\",\"detail\":"
+	    "\"%s\"}", code, detail);
+	hlen = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nserver: %s"
+	    "\r\ncontent-type: application/json\r\ncache-control: no-store"
+	    "\r\n%sconnection: close\r\ncontent-length: %d\r\n\r\n", status,
+	    status == 431 ? "Request Header Fields Too Large" :
+	    http_status_text(status), GW_NAME, cors, blen);
+	if (blen < 0 || (size_t)blen >= sizeof(body) || hlen < 0 ||
+	    (size_t)hlen >= sizeof(head))
+		return (KORE_RESULT_ERROR);
 
-	kore_log(LOG_INFO, "- - 431 (headers over %u bytes)",
-	    (unsigned int)http_header_max);
+	kore_log(LOG_INFO, "- - %d (%s)", status, detail);
 
 	net_send_queue(c, head, hlen);
 	net_send_queue(c, body, blen);
 	nb->cb = http_header_drain;
 	nb->s_off = 0;
 
-	return (net_send_flush(c));
+	if (!net_send_flush(c))
+		return (KORE_RESULT_ERROR);
+	if (TAILQ_EMPTY(&c->send_queue))
+		(void)shutdown(c->fd, SHUT_WR);
+	else
+		c->flags |= CONN_CLOSE_EMPTY;
+
+	return (KORE_RESULT_OK);
 }
 
 static int
@@ -164,24 +230,309 @@ http_header_drain(struct netbuf *nb)
 	return (KORE_RESULT_OK);
 }
 
-/* A header line "name:" in the first len bytes of a request. */
-static int
-http_has_header(const u_int8_t *buf, size_t len, const char *name)
+/*
+ * The CORS headers of a refusal, as http_cors gives them: a frontend
+ * reads a 413 of its own origin like any other answer.
+ */
+static void
+http_refuse_cors(const u_int8_t *buf, const struct http_head *h, char *out,
+    size_t len)
 {
-	const u_int8_t	*p, *end;
-	size_t		 n;
+	char	origin[256];
 
-	n = strlen(name);
-	end = buf + len;
-	for (p = buf; p < end; p++) {
-		if (*p != '\n' || (size_t)(end - p - 1) <= n)
-			continue;
-		if (!strncasecmp((const char *)p + 1, name, n) &&
-		    p[1 + n] == ':')
-			return (1);
+	out[0] = '\0';
+	if (h == NULL || h->origin == 0 || h->origin_len >= sizeof(origin))
+		return;
+
+	memcpy(origin, buf + h->origin, h->origin_len);
+	origin[h->origin_len] = '\0';
+	if (!gw_config_origin(&gw_cfg, origin))
+		return;
+
+	(void)snprintf(out, len, "vary: Origin\r\n"
+	    "access-control-allow-origin: %s\r\n%s", origin,
+	    gw_cfg.origin_any ? "" :
+	    "access-control-allow-credentials: true\r\n");
+}
+
+/*
+ * The end of the request line and headers in buf, found as Kore finds it
+ * (a CRLF CRLF, else LF LF); 0 while there is none.
+ */
+static int
+http_head_find(u_int8_t *buf, size_t len, struct http_head *h)
+{
+	u_int8_t	*end;
+	size_t		 skip;
+
+	memset(h, 0, sizeof(*h));
+
+	skip = 4;
+	if ((end = kore_mem_find(buf, len, "\r\n\r\n", 4)) == NULL) {
+		skip = 2;
+		if ((end = kore_mem_find(buf, len, "\n\n", 2)) == NULL)
+			return (0);
+	}
+
+	h->end = end - buf;
+	h->len = h->end + skip;
+
+	return (1);
+}
+
+/*
+ * What Kore 4.1's header reader would refuse (an empty answer), in the
+ * order it looks (/usr/share/kore/src/http.c: http_header_recv,
+ * http_request_new, http_validate_header), and the framing of RFC 9112
+ * §6.3: Content-Length and Transfer-Encoding together, Content-Lengths
+ * that differ or are not a number (400, and the connection closes); a
+ * body without Content-Length (Kore reads no chunked body: 411), or over
+ * Kore's http_body_max (413).  0 when the request may go to Kore.
+ */
+static int
+http_head_check(const u_int8_t *buf, struct http_head *h, const char **code,
+    const char **why)
+{
+	int	status;
+
+	*code = "bad_request";
+	*why = "the request line or a header is malformed";
+
+	if (memchr(buf, '\0', h->end) != NULL) {
+		*why = "the request line or a header holds a NUL byte";
+		return (400);
+	}
+
+	http_head_read(buf, h);
+	if (h->lines < 2 || !h->host || h->host_bad) {
+		*why = "a request must carry a Host header";
+		return (400);
+	}
+	if ((status = http_request_line(buf, h, code, why)) != 0)
+		return (status);
+	if (h->bad)
+		return (400);
+
+	if (h->te && h->ncl) {
+		*why = "a request must not carry both Content-Length and "
+		    "Transfer-Encoding";
+		return (400);
+	}
+	if (h->cl_bad) {
+		*why = "Content-Length must be one number";
+		return (400);
+	}
+	if (h->te) {
+		*code = "length_required";
+		*why = "a body must come with Content-Length (Transfer-Encoding "
+		    "is not supported)";
+		return (411);
+	}
+	if (!h->body)
+		h->length = 0;
+	else if (h->length > http_body_max) {
+		*code = "payload_too_large";
+		*why = "the body must be at most 65536 bytes";
+		return (413);
 	}
 
 	return (0);
+}
+
+/*
+ * Every line of the head, split as Kore splits it (on CR or LF, empty
+ * lines skipped), into h: the request line, the Host line, the framing
+ * headers and the Origin; h->bad when a header line is one Kore refuses.
+ */
+static void
+http_head_read(const u_int8_t *buf, struct http_head *h)
+{
+	const u_int8_t	*p, *end, *line, *v;
+	size_t		 len, vlen;
+
+	end = buf + h->end;
+	for (p = buf; (line = http_line(&p, end, &len)) != NULL; h->lines++) {
+		if (h->lines == 0) {
+			h->request = line - buf;
+			h->request_len = len;
+			h->line = p - buf + (p < end && *p == '\r' &&
+			    p + 1 < end && p[1] == '\n' ? 2 : 1);
+			continue;
+		}
+
+		if ((v = http_field(line, len, &vlen)) == NULL) {
+			h->bad = 1;
+			if (!h->host && len >= 4 && !strncasecmp(
+			    (const char *)line, "host", 4))
+				h->host_bad = 1;
+			continue;
+		}
+
+		/* Kore takes the first of the first 24 lines only. */
+		if (!h->host && h->lines < HTTP_REQ_HEADER_MAX - 1 &&
+		    !strncasecmp((const char *)line, "host", 4)) {
+			h->host = 1;
+			if (vlen >= KORE_DOMAINNAME_LEN - 1)
+				h->host_bad = 1;
+		} else if (http_name(line, len, "content-length")) {
+			http_head_length(h, v, vlen);
+		} else if (http_name(line, len, "transfer-encoding")) {
+			h->te++;
+		} else if (http_name(line, len, "origin") && !h->origin) {
+			h->origin = v - buf;
+			h->origin_len = vlen;
+		}
+	}
+}
+
+/*
+ * A Content-Length: 1*DIGIT (RFC 9110 §8.6), the same in every line that
+ * gives one, and in Kore's view (its first 24 lines), where Kore reads it.
+ */
+static void
+http_head_length(struct http_head *h, const u_int8_t *v, size_t len)
+{
+	u_int64_t	n;
+	size_t		i;
+
+	for (i = 0, n = 0; i < len && isdigit(v[i]); i++)
+		n = n > (u_int64_t)1 << 50 ? n : n * 10 + (v[i] - '0');
+
+	if (len == 0 || i < len || (h->ncl > 0 && n != h->length) ||
+	    h->lines >= HTTP_REQ_HEADER_MAX - 1)
+		h->cl_bad = 1;
+
+	h->ncl++;
+	h->length = n;
+}
+
+/*
+ * The request line as Kore reads it: three words (a fourth is ignored),
+ * the path shorter than HTTP_URI_LEN - 1, HTTP/1.1 or HTTP/1.0, a method
+ * Kore knows, and in HTTP/1.0 only GET, HEAD or POST.
+ */
+static int
+http_request_line(const u_int8_t *buf, struct http_head *h,
+    const char **code, const char **why)
+{
+	static const struct {
+		const char	*name;
+		int		 body;
+		int		 v10;	/* in HTTP/1.0 */
+	} methods[] = {
+		{ "GET", 0, 1 }, { "HEAD", 0, 1 }, { "POST", 1, 1 },
+		{ "PUT", 1, 0 }, { "PATCH", 1, 0 }, { "DELETE", 0, 0 },
+		{ "OPTIONS", 0, 0 }, { NULL, 0, 0 }
+	};
+	const char		*w[3], *p, *end;
+	size_t			 wl[3];
+	int			 n, m;
+
+	p = (const char *)buf + h->request;
+	end = p + h->request_len;
+	for (n = 0; n < 3; n++) {
+		while (p < end && *p == ' ')
+			p++;
+		for (w[n] = p; p < end && *p != ' '; p++)
+			;
+		if ((wl[n] = p - w[n]) == 0)
+			return (400);
+	}
+
+	if (wl[1] >= HTTP_URI_LEN - 1) {
+		*code = "uri_too_long";
+		*why = "the path and query must be shorter than 1999 bytes";
+		return (414);
+	}
+	if (wl[2] != 8 || (strncasecmp(w[2], "HTTP/1.1", 8) &&
+	    strncasecmp(w[2], "HTTP/1.0", 8))) {
+		*code = "http_version_not_supported";
+		*why = "only HTTP/1.1 and HTTP/1.0 are served";
+		return (505);
+	}
+
+	for (m = 0; methods[m].name != NULL; m++) {
+		if (wl[0] == strlen(methods[m].name) &&
+		    !strncasecmp(w[0], methods[m].name, wl[0]))
+			break;
+	}
+	if (methods[m].name == NULL) {
+		*why = "the method is not one the server knows";
+		return (400);
+	}
+	if (!methods[m].v10 && !strncasecmp(w[2], "HTTP/1.0", 8)) {
+		*code = "method_not_allowed";
+		*why = "an HTTP/1.0 request must be GET, HEAD or POST";
+		return (405);
+	}
+	h->body = methods[m].body;
+
+	return (0);
+}
+
+/*
+ * The next line of [*p, end): its start and *len; NULL at the end.
+ */
+static const u_int8_t *
+http_line(const u_int8_t **p, const u_int8_t *end, size_t *len)
+{
+	const u_int8_t	*s;
+
+	for (s = *p; s < end && (*s == '\r' || *s == '\n'); s++)
+		;
+	if (s == end)
+		return (NULL);
+
+	for (*p = s; *p < end && **p != '\r' && **p != '\n'; (*p)++)
+		;
+	*len = *p - s;
+
+	return (s);
+}
+
+/*
+ * The value of a header line, as Kore's http_validate_header takes it: a
+ * name of token characters, a colon, then after white space a value of
+ * visible ASCII and spaces; NULL when Kore refuses the line.
+ */
+static const u_int8_t *
+http_field(const u_int8_t *line, size_t len, size_t *vlen)
+{
+	const u_int8_t	*p, *v, *end;
+
+	end = line + len;
+	for (p = line; p < end && *p != ':'; p++) {
+		if (*p > 127 || *p == '\0' || (!isalnum(*p) &&
+		    strchr("!#$%&'*+-.^_`|~", *p) == NULL))
+			return (NULL);
+	}
+	if (p == end)
+		return (NULL);
+
+	for (p++; p < end && isspace(*p); p++)
+		;
+	if (p == end)
+		return (NULL);
+
+	for (v = p; p < end; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			return (NULL);
+	}
+	*vlen = end - v;
+
+	return (v);
+}
+
+/* A header line named name (any case). */
+static int
+http_name(const u_int8_t *line, size_t len, const char *name)
+{
+	size_t	n;
+
+	n = strlen(name);
+
+	return (len > n && line[n] == ':' &&
+	    !strncasecmp((const char *)line, name, n));
 }
 
 /*

@@ -7,6 +7,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use IO::Socket::INET;
 use Test::More;
 use AidoGW;
 
@@ -145,6 +146,139 @@ for my $c (
 	my @titles = map { $_->{title} } @{ $count->{json}{items} // [] };
 	ok(!grep({ $_ eq 'x' || $_ eq 'y' } @titles),
 	    'no task was created by a malformed body');
+}
+
+# HTTP framing (RFC 9112 §6.3, §9.3.2), on raw connections.  exchange()
+# writes the bytes at once and reads every answer until the gateway closes
+# the connection (or 30 s pass): the answers, and whether it closed.
+sub exchange {
+	my ($bytes) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $gw->{port}, Proto => 'tcp', Timeout => 10)
+	    or die "connect: $!";
+	binmode($s);
+	syswrite($s, $bytes) // die "write: $!";
+	my ($buf, $eof) = ('', 0);
+	my $deadline = time() + 30;
+	while (!$eof && time() < $deadline) {
+		my $rin = '';
+		vec($rin, fileno($s), 1) = 1;
+		next unless select(my $rout = $rin, undef, undef, 1) > 0;
+		my $n = sysread($s, $buf, 65536, length($buf));
+		$eof = 1 unless $n;
+	}
+	close($s);
+	my @answers;
+	while ($buf =~ s/\A(HTTP\/1\.[01] (\d{3})[^\r]*)\r\n(.*?)\r\n\r\n//s) {
+		my ($status, %h) = ($2);
+		for (split(/\r\n/, $3)) {
+			$h{ lc($1) } = $2 if /\A([^:]+):\s*(.*)\z/;
+		}
+		my $content = substr($buf, 0, $h{'content-length'} // 0, '');
+		push(@answers, AidoGW::_answer({ status => $status,
+		    headers => \%h, content => $content }));
+	}
+	return (\@answers, $eof);
+}
+
+# One answer, a JSON error with this status (and code), then the end of
+# the connection: a request whose framing is ambiguous is never served.
+sub refused_ok {
+	my ($bytes, $status, $code, $what) = @_;
+	my ($answers, $eof) = exchange($bytes);
+	my $r = $answers->[0] // { status => 599, content => '' };
+	AidoGW::error_ok($r, $status, $code,
+	    "$what: $status with a JSON error body");
+	ok(@$answers == 1 && lc(AidoGW::header($r, 'connection') // '') eq
+	    'close' && $eof, "$what: and the connection is closed") or
+	    diag(scalar(@$answers) . " answers, closed: $eof");
+}
+
+{
+	my $login = '{"email":"nobody@example.com","password":"wrong password"}';
+	my $head = "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n" .
+	    "Content-Type: application/json\r\n";
+	my $cl = 'Content-Length: ' . length($login) . "\r\n";
+	my $chunked = sprintf("%x\r\n%s\r\n0\r\n\r\n", length($login), $login);
+
+	refused_ok("$head${cl}Transfer-Encoding: chunked\r\n\r\n$login",
+	    400, 'bad_request', 'Content-Length and Transfer-Encoding');
+	refused_ok("${head}Transfer-Encoding: chunked\r\n$cl\r\n$chunked",
+	    400, 'bad_request', 'Transfer-Encoding and then Content-Length');
+	refused_ok("$head${cl}Content-Length: 5\r\n\r\n$login", 400,
+	    'bad_request', 'two different Content-Lengths');
+	refused_ok("${head}Content-Length: 5\r\n$cl\r\n$login", 400,
+	    'bad_request', 'two different Content-Lengths, the smaller first');
+	refused_ok("${head}Content-Length: 5x\r\n\r\n$login", 400,
+	    'bad_request', 'a Content-Length that is not a number');
+
+	my ($answers, $eof) = exchange("$head$cl$cl\r\n$login");
+	is($answers->[0]{status}, 401, 'the same Content-Length twice is ' .
+	    'read as one (the login is answered)');
+
+	# A request after a body, in the same packet: the first is answered,
+	# then the connection closes (the client sends the second again).
+	($answers, $eof) = exchange("$head$cl\r\n$login" .
+	    "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	is($answers->[0]{status}, 401,
+	    'a request pipelined after a body: the first is answered');
+	is(lc(AidoGW::header($answers->[0], 'connection') // ''), 'close',
+	    '... saying the connection closes');
+	ok($eof && @$answers == 1, '... and it closes at once, with no 408') or
+	    diag(join(' ', map { $_->{status} } @$answers) . ", closed: $eof");
+	($answers, $eof) = exchange("GET /health HTTP/1.1\r\nHost: " .
+	    "127.0.0.1\r\n\r\nGET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	ok($answers->[0]{status} == 200 && lc(AidoGW::header($answers->[0],
+	    'connection') // '') eq 'close' && $eof,
+	    'two pipelined GETs: the first is answered, then the connection ' .
+	    'closes') or diag("closed: $eof");
+
+	# The same when the two fill the 4 KiB read buffer to the last byte.
+	my $get = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ";
+	my $next = 'GET /health';
+	($answers, $eof) = exchange($get . ('p' x (4096 - length($get) - 4 -
+	    length($next))) . "\r\n\r\n$next");
+	ok($answers->[0]{status} == 200 && lc(AidoGW::header($answers->[0],
+	    'connection') // '') eq 'close' && $eof,
+	    '... also when they fill the 4 KiB header buffer') or
+	    diag("closed: $eof");
+
+	# Requests one after the other on one connection are all served.
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+	    PeerPort => $gw->{port}, Proto => 'tcp', Timeout => 10)
+	    or die "connect: $!";
+	my @got;
+	for (1 .. 2) {
+		syswrite($s, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+		my $buf = '';
+		while ($buf !~ /\r\n\r\n.*\}/s) {
+			sysread($s, $buf, 4096, length($buf)) or last;
+		}
+		push(@got, $buf =~ m{\AHTTP/1\.1 (\d+)} ? $1 : 'none');
+	}
+	close($s);
+	is("@got", '200 200', 'requests one after another on a kept-alive ' .
+	    'connection are all answered');
+
+	# What Kore refuses itself, answered in JSON.
+	refused_ok("${head}Transfer-Encoding: chunked\r\n\r\n$chunked", 411,
+	    'length_required', 'a chunked body');
+	refused_ok("${head}Content-Length: 300000\r\n\r\n", 413,
+	    'payload_too_large', 'a Content-Length over 256 KiB');
+	refused_ok('GET /' . ('a' x 2000) . " HTTP/1.1\r\nHost: 127.0.0.1" .
+	    "\r\n\r\n", 414, 'uri_too_long', 'a path of 2000 characters');
+	refused_ok("GET /health HTTP/1.1\r\nAccept: */*\r\n\r\n", 400,
+	    'bad_request', 'no Host');
+	refused_ok("BREW /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400,
+	    'bad_request', 'an unknown method');
+	refused_ok("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nno colon\r\n" .
+	    "\r\n", 400, 'bad_request', 'a header line without a colon');
+	refused_ok("GET /health\r\nHost: 127.0.0.1\r\n\r\n", 400,
+	    'bad_request', 'a request line without a version');
+	refused_ok("GET /health HTTP/2.0\r\nHost: 127.0.0.1\r\n\r\n", 505,
+	    'http_version_not_supported', 'HTTP/2.0 in a request line');
+	unlike($gw->output, qr/died|exited with status/,
+	    'no worker died answering any of these');
 }
 
 # CORS for FRONTEND_URL (two origins configured).
