@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "gateway.h"
+#include "params.h"
 
 #define ROUTER_OK		0
 #define ROUTER_ANSWERED		1
@@ -41,7 +42,6 @@ static int	router_auth(struct http_request *, struct gw_ctx *);
 static int	router_external(struct http_request *, struct gw_ctx *,
 		    const char *, int);
 static int	router_user(struct gw_ctx *);
-static int	router_hex(int);
 static void	router_onfree(struct http_request *);
 
 /*
@@ -441,45 +441,17 @@ router_external(struct http_request *req, struct gw_ctx *ctx,
 static int
 router_user(struct gw_ctx *ctx)
 {
-	char		 buf[GW_JWK_SUB_MAX * 4 + 1];
-	const char	*p, *end;
-	size_t		 n;
-	int		 hi, lo;
+	char	buf[GW_JWK_SUB_MAX * 4 + 1];
+	int	n;
 
-	n = 0;
-	end = ctx->user + ctx->user_len;
-	for (p = ctx->user; p < end; p++) {
-		if (n == sizeof(buf) - 1)
-			return (0);
-		if (*p != '%') {
-			buf[n++] = *p;
-			continue;
-		}
-		if (end - p < 3 || (hi = router_hex(p[1])) == -1 ||
-		    (lo = router_hex(p[2])) == -1 || (hi == 0 && lo == 0))
-			return (0);
-		buf[n++] = (char)(hi << 4 | lo);
-		p += 2;
-	}
-	buf[n] = '\0';
+	if ((n = gw_pct_decode(buf, sizeof(buf), ctx->user, ctx->user_len,
+	    0)) == -1)
+		return (0);
 
 	if (ctx->external)
 		return (ctx->ext.sub != NULL && !strcmp(buf, ctx->ext.sub));
 
 	return (gw_uuid_valid(buf, n) && !strcasecmp(buf, ctx->auth.sub));
-}
-
-static int
-router_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-
-	return (-1);
 }
 
 static void
