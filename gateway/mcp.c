@@ -87,6 +87,7 @@ static void	mcp_escape(struct kore_buf *, const char *, size_t);
 static char	*mcp_sentence(struct gw_ctx *);
 static void	mcp_tool_result(struct http_request *, struct gw_ctx *,
 		    const char *, size_t);
+static void	mcp_result_open(struct kore_buf *, struct gw_ctx *);
 static void	mcp_result(struct http_request *, struct gw_ctx *, json_t *);
 static void	mcp_error(struct http_request *, struct gw_ctx *, int, int,
 		    const char *, json_t *);
@@ -594,21 +595,27 @@ mcp_tools_call(struct http_request *req, struct gw_ctx *ctx)
 	return (gw_db_call(req, ctx));
 }
 
-/* The database's structured result, and the same JSON as text. */
+/*
+ * The database's structured result, and the same JSON as text, written
+ * once into the answer (a list's page is the largest thing a worker
+ * writes here).
+ */
 static void
 mcp_call_reply(struct http_request *req, const char *json, size_t len)
 {
 	struct gw_ctx	*ctx = http_state_get(req);
 	struct kore_buf	 buf;
 
-	kore_buf_init(&buf, len * 2 + 128);
+	kore_buf_init(&buf, len * 2 + 256);
+	mcp_result_open(&buf, ctx);
 	kore_buf_appendf(&buf, "{\"content\":[{\"type\":\"text\",\"text\":");
 	mcp_escape(&buf, json, len);
 	kore_buf_appendf(&buf, "}],\"structuredContent\":");
 	kore_buf_append(&buf, json, len);
-	kore_buf_appendf(&buf, ",\"isError\":false}");
+	kore_buf_appendf(&buf, ",\"isError\":false%s}}", ctx->mcp.modern ?
+	    ",\"resultType\":\"complete\"" : "");
 
-	mcp_tool_result(req, ctx, (const char *)buf.data, buf.offset);
+	gw_http_json(req, 200, (const char *)buf.data, buf.offset);
 	kore_buf_cleanup(&buf);
 }
 
@@ -722,20 +729,30 @@ mcp_sentence(struct gw_ctx *ctx)
 	return (s);
 }
 
+/* {"jsonrpc":"2.0","id":<the request's>,"result": */
+static void
+mcp_result_open(struct kore_buf *buf, struct gw_ctx *ctx)
+{
+	char		*id;
+
+	id = json_dumps(ctx->mcp.id, JSON_ENCODE_ANY);
+	kore_buf_appendf(buf, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":",
+	    id ? id : "null");
+	free(id);
+}
+
 /*
- * A CallToolResult, already JSON; the modern era adds resultType.
+ * A CallToolResult already JSON (a fixture's); the modern era adds
+ * resultType.
  */
 static void
 mcp_tool_result(struct http_request *req, struct gw_ctx *ctx,
     const char *json, size_t len)
 {
 	struct kore_buf	 buf;
-	char		*id;
 
-	id = json_dumps(ctx->mcp.id, JSON_ENCODE_ANY);
 	kore_buf_init(&buf, len + 96);
-	kore_buf_appendf(&buf, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":",
-	    id ? id : "null");
+	mcp_result_open(&buf, ctx);
 	if (ctx->mcp.modern && len > 1) {
 		kore_buf_append(&buf, json, len - 1);
 		kore_buf_appendf(&buf, ",\"resultType\":\"complete\"}}");
@@ -743,7 +760,6 @@ mcp_tool_result(struct http_request *req, struct gw_ctx *ctx,
 		kore_buf_append(&buf, json, len);
 		kore_buf_appendf(&buf, "}");
 	}
-	free(id);
 
 	gw_http_json(req, 200, (const char *)buf.data, buf.offset);
 	kore_buf_cleanup(&buf);

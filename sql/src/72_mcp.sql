@@ -50,22 +50,28 @@ $$;
 /*
  * list_tasks: the page GET /api/tasks answers, {items, next_cursor}, as
  * the same json text (the list is the call made most: nothing is parsed
- * or built again).  A null argument is an absent one (models send null
- * for what they leave out); search is the REST API's q, named for a model.
+ * or built again), the session checked by aido_task_list_json first.  A
+ * null argument is an absent one (models send null for what they leave
+ * out); search is the REST API's q, named for a model.
  */
-CREATE OR REPLACE FUNCTION _aido_mcp_list(user_id uuid, arguments jsonb)
+CREATE OR REPLACE FUNCTION _aido_mcp_list(user_id uuid, arguments jsonb, session_id uuid)
 RETURNS json
 LANGUAGE plpgsql
 AS $$
 DECLARE
+	v_allowed CONSTANT text[] := ARRAY['status', 'priority', 'tag', 'search', 'due_before',
+									   'due_after', 'sort', 'limit', 'cursor'];
 	v_params jsonb := jsonb_strip_nulls(arguments - 'user_id');
 BEGIN
-	PERFORM _aido_mcp_check_fields(v_params, ARRAY['status', 'priority', 'tag', 'search',
-		'due_before', 'due_after', 'sort', 'limit', 'cursor']);
+	IF v_params - v_allowed <> '{}' THEN
+		/* a dead session is 401 before any field error */
+		PERFORM _aido_check_session(_aido_mcp_list.user_id, _aido_mcp_list.session_id);
+		PERFORM _aido_mcp_check_fields(v_params, v_allowed);
+	END IF;
 	IF v_params ? 'search' THEN
 		v_params := (v_params - 'search') || jsonb_build_object('q', v_params -> 'search');
 	END IF;
-	RETURN aido_task_list_json(_aido_mcp_list.user_id, v_params, NULL);
+	RETURN aido_task_list_json(_aido_mcp_list.user_id, v_params, _aido_mcp_list.session_id);
 END
 $$;
 
@@ -81,7 +87,6 @@ RETURNS json
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
-SET TimeZone = 'UTC'
 AS $$
 DECLARE
 	v_user uuid := aido_mcp_call.user_id;
@@ -91,6 +96,12 @@ DECLARE
 	v_id uuid;
 	v_task jsonb;
 BEGIN
+	/* The call made most, without a user_id: straight to the list. */
+	IF aido_mcp_call.tool = 'list_tasks' AND jsonb_typeof(v_args) = 'object'
+	   AND coalesce(v_args -> 'user_id', 'null') = 'null' THEN
+		RETURN _aido_mcp_list(v_user, v_args, aido_mcp_call.session_id);
+	END IF;
+
 	/* a dead session is 401 whatever else is wrong with the call */
 	v_shown := _aido_check_session(v_user, aido_mcp_call.session_id);
 	IF jsonb_typeof(v_args) <> 'object' THEN
@@ -115,7 +126,7 @@ BEGIN
 		/* aido_validate_task names unknown fields and wrong types */
 		RETURN _aido_mcp_done(aido_task_create(v_user, v_args, NULL), 'created')::json;
 	WHEN 'list_tasks' THEN
-		RETURN _aido_mcp_list(v_user, v_args);
+		RETURN _aido_mcp_list(v_user, v_args, NULL);
 	WHEN 'get_task' THEN
 		PERFORM _aido_mcp_check_fields(v_args, ARRAY['task_id']);
 		RETURN aido_task_get(v_user, _aido_mcp_task_id(v_args), NULL)::json;

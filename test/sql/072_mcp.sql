@@ -9,7 +9,7 @@ SET LOCAL aido.password_memory_kib = 1024;
 SET LOCAL aido.password_iterations = 1;
 SET LOCAL TimeZone = 'Asia/Kolkata';
 
-SELECT plan(41);
+SELECT plan(42);
 
 CREATE TEMP TABLE actor (name text PRIMARY KEY, s jsonb NOT NULL);
 INSERT INTO actor VALUES
@@ -149,6 +149,8 @@ SELECT is((SELECT count(*)::int FROM (SELECT aido_logout(pg_temp.uid('bob'), pg_
 		  'bob signs out');
 SELECT is(pg_temp.failure('bob', 'list_tasks', '{}') ->> 'sqlstate', '28000',
 		  'a revoked session is 28000, whatever the tool');
+SELECT is(pg_temp.failure('bob', 'list_tasks', '{"sparkle": 1}') ->> 'sqlstate', '28000',
+		  '... before an unknown argument is named');
 SELECT is(pg_temp.failure('alice', 'drop_tables', '{}') ->> 'sqlstate', '22023', 'an unknown tool is 22023');
 SELECT is(aido_mcp_call(aido_external_user('ext-Subject-1'), 'add_task',
 		  '{"title": "From the provider", "user_id": "ext-Subject-1"}')::jsonb ->> 'status', 'created',
