@@ -22,6 +22,8 @@ for my $d ($db, $cdb, $sdb) {
 	system('createdb', $d) == 0 or BAIL_OUT('createdb failed');
 }
 psql_ok($db, qq{ALTER DATABASE $db OWNER TO $owner; ALTER SCHEMA public OWNER TO $owner});
+# roles are the cluster's: another suite's install-db may have made it
+psql_ok('postgres', 'DROP ROLE IF EXISTS aido_gateway');
 
 # install-db with DATABASE_URL; (exit status, output)
 sub install_db {
