@@ -28,10 +28,10 @@ my @DATES = ('2025-01-01T00:00:00Z', '2025-01-01T00:00:00+00:00',
     '9999-12-31T23:59:59+14:00', '2025-01-01T00:00:00+24:00',
     '2025-13-01T00:00:00Z', ' 2025-01-01T00:00:00Z', '2025-01-01T00:00:00.Z',
     'yesterday', '');
-my @FIELDS = qw(title description completed priority tags due_date recurring
-    recurring_pattern);
+my @FIELDS = qw(title description completed priority tags due_date remind_at
+    recurring recurring_pattern);
 my @READONLY = qw(id user_id created_at updated_at completed_at
-    next_occurrence_id);
+    next_occurrence_id reminded_at);
 
 # A date-time from random parts, each mostly in range and sometimes just
 # out of it: month 0 and 13, day 0 and 32, February 29 in leap and other
@@ -80,7 +80,7 @@ sub fieldvalue {
 	return (pick(qw(daily weekly monthly yearly Daily), '', undef))
 	    if $f eq 'recurring_pattern';
 	return (rand() < 0.5 ? pick(@DATES, undef) : random_date())
-	    if $f eq 'due_date';
+	    if $f eq 'due_date' || $f eq 'remind_at';
 	return ([ map { pick(@STRINGS, 'work', 'Work', ' work ') }
 	    1 .. int(rand(25)) ]) if $f eq 'tags';
 	return (value(0));
