@@ -1142,18 +1142,21 @@ $$;
 
 /*
  * The unfiltered page in created_at order (descending: newest first, the
- * default), first or after a cursor: four static statements, so that their
- * plans are kept for the session.  Generic plans, always: the one plan of
- * each is an index range scan under the limit for every user, and left to
- * itself the plan cache kept planning each call anew (the generic plan's
- * estimate for an unknown limit looks dearer than a custom plan's).
- * Answers as _aido_task_list_query's.
+ * default), first or after a cursor: static statements, so that their plans
+ * are kept for the session.  Generic plans, always: the one plan of each is
+ * an index range scan under the limit for every user, and left to itself
+ * the plan cache kept planning each call anew (the generic plan's estimate
+ * for an unknown limit looks dearer than a custom plan's).  The page is
+ * aggregated from limit rows, and whether one more follows is an index
+ * probe after the last of them: cheaper than numbering limit + 1 rows as
+ * _aido_task_list_query's statement must.  STABLE: both statements see the
+ * caller's snapshot.  Answers as _aido_task_list_query's.
  */
 CREATE OR REPLACE FUNCTION _aido_task_list_recent(user_id uuid, descending boolean, page_limit integer,
 												  after_created_at timestamptz, after_id uuid,
 												  OUT items json, OUT more boolean,
 												  OUT last_created_at timestamptz, OUT last_id uuid)
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
@@ -1161,37 +1164,47 @@ DECLARE
 	v_limit CONSTANT integer := _aido_task_list_recent.page_limit;
 	v_after_c CONSTANT timestamptz := _aido_task_list_recent.after_created_at;
 	v_after_i CONSTANT uuid := _aido_task_list_recent.after_id;
+	v_at timestamptz[];
+	v_ids uuid[];
 BEGIN
 	IF _aido_task_list_recent.descending AND v_after_i IS NULL THEN
-		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
-			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
-		INTO items, more, last_created_at, last_id
-		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
-			  FROM aido.tasks t WHERE t.user_id = v_user
-			  WINDOW w AS (ORDER BY t.created_at DESC, t.id DESC)
-			  ORDER BY t.created_at DESC, t.id DESC LIMIT v_limit + 1) p;
+		SELECT json_agg(t ORDER BY t.created_at DESC, t.id DESC),
+			   array_agg(t.created_at ORDER BY t.created_at DESC, t.id DESC),
+			   array_agg(t.id ORDER BY t.created_at DESC, t.id DESC)
+		INTO items, v_at, v_ids
+		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user
+			  ORDER BY x.created_at DESC, x.id DESC LIMIT v_limit) t;
 	ELSIF _aido_task_list_recent.descending THEN
-		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
-			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
-		INTO items, more, last_created_at, last_id
-		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
-			  FROM aido.tasks t WHERE t.user_id = v_user AND (t.created_at, t.id) < (v_after_c, v_after_i)
-			  WINDOW w AS (ORDER BY t.created_at DESC, t.id DESC)
-			  ORDER BY t.created_at DESC, t.id DESC LIMIT v_limit + 1) p;
+		SELECT json_agg(t ORDER BY t.created_at DESC, t.id DESC),
+			   array_agg(t.created_at ORDER BY t.created_at DESC, t.id DESC),
+			   array_agg(t.id ORDER BY t.created_at DESC, t.id DESC)
+		INTO items, v_at, v_ids
+		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user AND (x.created_at, x.id) < (v_after_c, v_after_i)
+			  ORDER BY x.created_at DESC, x.id DESC LIMIT v_limit) t;
 	ELSIF v_after_i IS NULL THEN
-		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
-			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
-		INTO items, more, last_created_at, last_id
-		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
-			  FROM aido.tasks t WHERE t.user_id = v_user
-			  WINDOW w AS (ORDER BY t.created_at, t.id) ORDER BY t.created_at, t.id LIMIT v_limit + 1) p;
+		SELECT json_agg(t ORDER BY t.created_at, t.id), array_agg(t.created_at ORDER BY t.created_at, t.id),
+			   array_agg(t.id ORDER BY t.created_at, t.id)
+		INTO items, v_at, v_ids
+		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user
+			  ORDER BY x.created_at, x.id LIMIT v_limit) t;
 	ELSE
-		SELECT json_agg(p.t ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
-			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
-		INTO items, more, last_created_at, last_id
-		FROM (SELECT t, t.created_at AS c, t.id AS i, row_number() OVER w AS n
-			  FROM aido.tasks t WHERE t.user_id = v_user AND (t.created_at, t.id) > (v_after_c, v_after_i)
-			  WINDOW w AS (ORDER BY t.created_at, t.id) ORDER BY t.created_at, t.id LIMIT v_limit + 1) p;
+		SELECT json_agg(t ORDER BY t.created_at, t.id), array_agg(t.created_at ORDER BY t.created_at, t.id),
+			   array_agg(t.id ORDER BY t.created_at, t.id)
+		INTO items, v_at, v_ids
+		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user AND (x.created_at, x.id) > (v_after_c, v_after_i)
+			  ORDER BY x.created_at, x.id LIMIT v_limit) t;
+	END IF;
+	more := false;
+	IF cardinality(v_ids) = v_limit THEN
+		last_created_at := v_at[v_limit];
+		last_id := v_ids[v_limit];
+		IF _aido_task_list_recent.descending THEN
+			more := EXISTS (SELECT FROM aido.tasks x WHERE x.user_id = v_user
+							AND (x.created_at, x.id) < (last_created_at, last_id));
+		ELSE
+			more := EXISTS (SELECT FROM aido.tasks x WHERE x.user_id = v_user
+							AND (x.created_at, x.id) > (last_created_at, last_id));
+		END IF;
 	END IF;
 END
 $$;
