@@ -19,12 +19,13 @@
 
 struct config_var;
 
-typedef int	(*config_parser)(struct gw_config *, const struct config_var *,
+/* Reads one variable's value (its default when unset) into cfg. */
+typedef int	config_parser(struct gw_config *, const struct config_var *,
 		    const char *, char *, size_t);
 
 struct config_var {
 	const char	*name;
-	config_parser	 parse;
+	config_parser	*parse;
 	size_t		 field;		/* offsetof(struct gw_config, ...) */
 	const char	*def;		/* when unset or empty; NULL: none */
 	int		 min;		/* integers: the range */
@@ -41,22 +42,10 @@ struct config_var {
 
 static int	config_number(const struct config_var *, const char *, int *,
 		    char *, size_t);
-static int	config_int(struct gw_config *, const struct config_var *,
-		    const char *, char *, size_t);
-static int	config_str(struct gw_config *, const struct config_var *,
-		    const char *, char *, size_t);
-static int	config_port(struct gw_config *, const struct config_var *,
-		    const char *, char *, size_t);
-static int	config_dburl(struct gw_config *, const struct config_var *,
-		    const char *, char *, size_t);
-static int	config_jwt_secret(struct gw_config *,
-		    const struct config_var *, const char *, char *, size_t);
-static int	config_origins(struct gw_config *, const struct config_var *,
-		    const char *, char *, size_t);
-static int	config_jwks_url(struct gw_config *, const struct config_var *,
-		    const char *, char *, size_t);
-static int	config_hs256(struct gw_config *, const struct config_var *,
-		    const char *, char *, size_t);
+
+static config_parser	config_int, config_str, config_port, config_dburl,
+			config_jwt_secret, config_origins, config_jwks_url,
+			config_hs256;
 
 static const struct config_var	config_vars[] = {
 	/* Before DATABASE_URL: it goes into the URL. */
