@@ -4,7 +4,8 @@
 #   scripts/deps.sh            build + test dependencies
 #   scripts/deps.sh bench      also the benchmark tools
 #   scripts/deps.sh faults     also what make test-faults and make fuzz need:
-#                              clang with libFuzzer, PgBouncer, openssl
+#                              clang with libFuzzer, PgBouncer, openssl,
+#                              python3 (test/neon's proxy)
 set -euo pipefail
 
 pkgs=(
@@ -25,7 +26,7 @@ if [ "${1:-}" = bench ]; then
 		python3-jwt python3-uvicorn python3-uvloop python3-httptools gunicorn)
 fi
 if [ "${1:-}" = faults ]; then
-	pkgs+=(clang libclang-rt-14-dev pgbouncer openssl)
+	pkgs+=(clang libclang-rt-14-dev pgbouncer openssl python3)
 fi
 
 missing=()

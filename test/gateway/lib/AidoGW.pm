@@ -228,7 +228,9 @@ sub _maint_db { return ($ENV{AIDO_MAINT_DB} // 'postgres') }
 # Returns {name, role, password, url}.  The url (the gateway's
 # DATABASE_URL) points at AIDO_GW_DB_HOST:AIDO_GW_DB_PORT when they are
 # set (a connection pooler in front of the cluster: test/faults), else at
-# the cluster of the PG* variables, where the database is made.
+# the cluster of the PG* variables, where the database is made.  With
+# AIDO_GW_INSTALL set, aido is installed by running it with the
+# database's name and 1 (bootstrap) or 0, instead of CREATE EXTENSION.
 sub create_db {
 	my (%o) = @_;
 	my $ext = $o{extension} // 1;
@@ -238,8 +240,15 @@ sub create_db {
 	my $pw = random_hex(12);
 	psql(_maint_db(), qq{CREATE DATABASE "$name"});
 	push(@DATABASES, { name => $name, role => $role });
-	psql($name, 'CREATE EXTENSION aido') if $ext;
-	psql($name, 'SELECT aido_bootstrap()') if $boot;
+	if ($ext && $ENV{AIDO_GW_INSTALL}) {
+		# Another way in than CREATE EXTENSION (test/neon: the PG*
+		# role is not a superuser).
+		system($ENV{AIDO_GW_INSTALL}, $name, $boot ? 1 : 0) == 0 or
+		    die "$ENV{AIDO_GW_INSTALL} $name failed\n";
+	} else {
+		psql($name, 'CREATE EXTENSION aido') if $ext;
+		psql($name, 'SELECT aido_bootstrap()') if $boot;
+	}
 	my $in = $ext ? ' IN ROLE aido_api' : '';
 	psql($name, qq{CREATE ROLE "$role" LOGIN NOSUPERUSER } .
 	    qq{PASSWORD '$pw'$in});
@@ -249,15 +258,28 @@ sub create_db {
 	    host => $ENV{AIDO_GW_DB_HOST}, port => $ENV{AIDO_GW_DB_PORT}) });
 }
 
+# A DATABASE_URL.  With AIDO_GW_DB_TLSNAME set (test/neon), the URL names
+# that host and connects to the given address (hostaddr=: SNI and
+# verify-full without DNS), and AIDO_GW_DB_PARAMS (sslmode=..., ...) is
+# added to its query.
 sub db_url {
 	my (%o) = @_;
 	my $scheme = $o{scheme} // 'postgresql';
-	my $host = $o{host} // $ENV{PGHOST} // 'localhost';
+	my $host = $o{host} // $ENV{PGHOSTADDR} // $ENV{PGHOST} //
+	    'localhost';
 	my $port = $o{port} // $ENV{PGPORT} // 5432;
 	my $auth = "$o{user}:$o{password}\@";
 	return ("$scheme://$auth/$o{db}?host=$host&port=$port")
 	    if $host =~ m{\A/};
-	return ("$scheme://$auth$host:$port/$o{db}");
+	my @q;
+	if (my $name = $ENV{AIDO_GW_DB_TLSNAME}) {
+		push(@q, 'hostaddr=' . ($host eq 'localhost' ? '127.0.0.1' :
+		    $host));
+		$host = $name;
+	}
+	push(@q, $ENV{AIDO_GW_DB_PARAMS}) if $ENV{AIDO_GW_DB_PARAMS};
+	return ("$scheme://$auth$host:$port/$o{db}" .
+	    (@q ? '?' . join('&', @q) : ''));
 }
 
 sub _drop_all {
@@ -753,7 +775,8 @@ sub release_read {
 sub tcp_proxy {
 	my (%o) = @_;
 	my $listen = $o{listen} // die 'tcp_proxy: listen';
-	my $host = $o{host} // $ENV{PGHOST} // 'localhost';
+	my $host = $o{host} // $ENV{PGHOSTADDR} // $ENV{PGHOST} //
+	    'localhost';
 	$host = '127.0.0.1' if $host eq 'localhost' || $host =~ m{\A/};
 	my $port = $o{port} // $ENV{PGPORT} // 5432;
 	my $pid = fork();
