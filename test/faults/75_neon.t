@@ -13,7 +13,7 @@
 #     the compute sleep), and the compute, once suspended, stays down;
 #   - the proxy's own failure (XX000, "Couldn't connect to compute node",
 #     when the wake fails) is answered 503, not 500.
-# AIDO_NEON_IDLE (default 10) is the idle period in seconds.
+# AIDO_NEON_IDLE (default 5) is the idle period in seconds.
 
 use strict;
 use warnings;
@@ -36,7 +36,7 @@ plan(skip_all => 'needs openssl and python3')
     unless grep({ -x "$_/openssl" } split(/:/, $ENV{PATH})) &&
     grep({ -x "$_/python3" } split(/:/, $ENV{PATH}));
 
-my $idle = $ENV{AIDO_NEON_IDLE} // 10;
+my $idle = $ENV{AIDO_NEON_IDLE} // 5;
 my $dir = tempdir('aido-neon-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $up = system("$root/test/neon/neon-local", 'up', $dir);
 END { local $?; system("$root/test/neon/neon-local", 'down', $dir) if $dir }

@@ -328,29 +328,30 @@ class Compute:
         return parse_secret(rows[0][0]) if rows and rows[0][0] else None
 
     async def monitor(self):
-        """compute_ctl's inactivity check, every half second."""
-        sql = ("SELECT (SELECT count(*) FROM pg_stat_activity WHERE "
-               "backend_type = 'client backend' AND pid <> pg_backend_pid()"
-               " AND state IS DISTINCT FROM 'idle'), "
-               "(SELECT coalesce(sum(xact_commit + xact_rollback), 0) FROM "
-               "pg_stat_database WHERE datname NOT IN ('postgres', "
-               "'template0', 'template1')), "
-               "(SELECT coalesce(max(backend_start)::text, '') FROM "
+        """compute_ctl's inactivity check, every half second: a backend
+        that is not idle, a backend that changed state (ran something) or
+        started since the last look, or a new client of the proxy.  Idle
+        sessions do not count.  (pg_stat_database's counters would do too,
+        but PostgreSQL 15 flushes an idle backend's up to 10 s late.)"""
+        sql = ("SELECT count(*) FILTER (WHERE state IS DISTINCT FROM "
+               "'idle'), coalesce(max(state_change)::text, ''), "
+               "coalesce(max(backend_start)::text, '') FROM "
                "pg_stat_activity WHERE backend_type = 'client backend' AND "
-               "pid <> pg_backend_pid())")
+               "pid <> pg_backend_pid()")
         while True:
             await asyncio.sleep(0.5)
             if self.state != 'up' or self.suspend_after <= 0:
                 continue
             try:
-                busy, xacts, newest = (await self.query(sql))[0]
+                busy, changed, newest = (await self.query(sql))[0]
             except (OSError, ProxyError, asyncio.IncompleteReadError) as e:
                 log('monitor: %s', e)
                 continue
             now = time.monotonic()
-            if int(busy) > 0 or self.pending or (xacts, newest) != self.mark:
+            mark = (changed, newest, self.stats['connections'])
+            if int(busy) > 0 or self.pending or mark != self.mark:
                 self.last_active = now
-                self.mark = (xacts, newest)
+                self.mark = mark
             elif now - self.last_active >= self.suspend_after:
                 await self.suspend('idle %.0f s' % (now - self.last_active))
 

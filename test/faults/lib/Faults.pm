@@ -225,6 +225,7 @@ sub run_suite {
 		my $oks = () = $text =~ /^ok \d+/mg;
 		$res{ $r->{file} } = { file => $r->{file} =~ s{.*/}{}r,
 		    tests => $oks + @not, failed => \@not, output => $text,
+		    status => $rc,
 		    seconds => time() - $r->{t0},
 		    ok => $rc == 0 && !@not && defined $planned &&
 		    $planned == $oks + @not };
@@ -242,7 +243,7 @@ sub suite_ok {
 		next if $ok;
 		my @lines = grep { !/^ok / } split(/\n/, $r->{output});
 		splice(@lines, 40) if @lines > 40;
-		$tb->diag(join("\n", @lines));
+		$tb->diag(join("\n", "wait status $r->{status}", @lines));
 	}
 	my $n = 0;
 	$n += $_->{tests} for @res;
