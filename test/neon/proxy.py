@@ -327,6 +327,11 @@ class Compute:
             'rolvaliduntil > now())')
         return parse_secret(rows[0][0]) if rows and rows[0][0] else None
 
+    async def database_exists(self, name):
+        lit = "'" + name.replace("'", "''") + "'"
+        return bool(await self.query(
+            'SELECT 1 FROM pg_catalog.pg_database WHERE datname = ' + lit))
+
     async def monitor(self):
         """compute_ctl's inactivity check, every half second: a backend
         that is not idle, a backend that changed state (ran something) or
@@ -449,6 +454,14 @@ class Proxy:
             client_key, mech = await self.scram(reader, writer, user, keys)
             logins = self.c.stats['logins']
             logins[kind + ' ' + mech] = logins.get(kind + ' ' + mech, 0) + 1
+            # Neon's PgBouncer looks secrets up in a database of its own
+            # (auth_dbname, PgBouncer >= 1.19) and then relays the
+            # server's refusal; 1.18 would run auth_query in the missing
+            # database and keep the client waiting.  Say it here instead.
+            db = params.get('database') or user
+            if kind == 'pooled' and not await self.c.database_exists(db):
+                raise ProxyError('database "%s" does not exist' % db,
+                                 '3D000', 'FATAL')
             r, w = await self.backend(kind, params, client_key, keys)
         finally:
             self.c.pending -= 1
