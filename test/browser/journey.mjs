@@ -239,7 +239,10 @@ async function journey(browser) {
     'the token is kept in sessionStorage');
   ok(await page.evaluate(() => localStorage.length === 0 &&
     document.cookie === ''), '... and nowhere else');
-  ok(/No tasks yet/.test(await page.textContent('#list-summary')),
+  // The list loads after sign-in: wait for it (on a loaded machine the
+  // summary was read before the first page arrived).
+  ok(await eventually(async () =>
+    /No tasks yet/.test(await page.textContent('#list-summary'))),
     'a new account shows an empty list with a hint');
 
   // --- three tasks with tags and due dates
