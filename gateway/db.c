@@ -12,8 +12,9 @@
  *
  * A call whose connection failed under it is retried once on a fresh
  * connection when that is safe: a read, or a statement that never left
- * the gateway.  Which request may have a connection, and when, is
- * pool.c's.
+ * the gateway.  The connections, which request may have one and when,
+ * and reading the result as it arrives are pool.c's: the request sleeps
+ * until pool.c wakes it.
  */
 
 #include <arpa/inet.h>
@@ -50,8 +51,8 @@ static const char *db_client_addr(struct http_request *, struct gw_ctx *);
 static int	db_connfail(struct http_request *, struct gw_ctx *, int);
 static int	db_unavailable(struct http_request *, struct gw_ctx *,
 		    const char *, int);
-static void	db_capture(struct gw_dbstate *);
-static void	db_keep_result(struct gw_dbstate *);
+static void	db_capture(struct gw_dbstate *, PGresult *);
+static void	db_keep_result(struct gw_dbstate *, PGresult *);
 static void	db_location(struct http_request *, struct gw_ctx *);
 static int	db_retry_after(const char *);
 
@@ -112,6 +113,10 @@ gw_db_release(struct http_request *req, struct gw_ctx *ctx)
 	gw_pool_put(ctx);
 	db->active = 0;
 
+	PQclear(db->res);
+	db->res = NULL;
+	kore_free(db->error);
+	db->error = NULL;
 	kore_free(db->result);
 	kore_free(db->message);
 	kore_free(db->detail);
@@ -122,17 +127,12 @@ static int
 db_state_setup(struct http_request *req)
 {
 	struct gw_ctx		*ctx = http_state_get(req);
-	struct gw_dbstate	*db = &ctx->db;
-	int			 lengths[GW_CALL_PARAMS];
-	int			 formats[GW_CALL_PARAMS];
 
 	switch (gw_pool_take(req, ctx)) {
 	case GW_POOL_TAKEN:
 		break;
 	case GW_POOL_WAIT:
 		return (HTTP_STATE_RETRY);
-	case GW_POOL_AGAIN:
-		return (HTTP_STATE_CONTINUE);
 	case GW_POOL_BUSY:
 		return (db_unavailable(req, ctx, "the server is busy, "
 		    "try again shortly", DB_RETRY_BUSY));
@@ -140,10 +140,7 @@ db_state_setup(struct http_request *req)
 		return (db_unavailable(req, ctx, NULL, DB_RETRY_DOWN));
 	}
 
-	memset(lengths, 0, sizeof(lengths));
-	memset(formats, 0, sizeof(formats));
-	if (!kore_pgsql_query_param_fields(&db->sql, db->stmt->text, 0,
-	    db->stmt->nparams, db->params, lengths, formats))
+	if (!gw_pool_send(ctx))
 		return (db_connfail(req, ctx, 1));
 
 	req->fsm_state = DB_STATE_WAIT;
@@ -151,65 +148,54 @@ db_state_setup(struct http_request *req)
 	return (HTTP_STATE_CONTINUE);
 }
 
+/*
+ * Asleep until pool.c has read every result of the statement, or its
+ * connection failed.
+ */
 static int
 db_state_wait(struct http_request *req)
 {
 	struct gw_ctx		*ctx = http_state_get(req);
 	struct gw_dbstate	*db = &ctx->db;
+	PGresult		*res;
 
-	/* Kore gives a connection back when the call is done, or lost. */
-	gw_pool_settle(db);
-
-	switch (db->sql.state) {
-	case KORE_PGSQL_STATE_WAIT:
+	if (!db->done && !db->lost) {
+		http_request_sleep(req);
 		return (HTTP_STATE_RETRY);
-	case KORE_PGSQL_STATE_RESULT:
-		db_keep_result(db);
-		kore_pgsql_continue(&db->sql);
-		return (HTTP_STATE_CONTINUE);
-	case KORE_PGSQL_STATE_ERROR:
-		return (db_state_error(req, ctx));
-	case KORE_PGSQL_STATE_COMPLETE:
-		gw_pool_forget(db);
-		req->fsm_state = DB_STATE_REPLY;
-		return (HTTP_STATE_CONTINUE);
-	default:
-		kore_pgsql_continue(&db->sql);
-		return (HTTP_STATE_CONTINUE);
 	}
+
+	res = db->res;
+	db->res = NULL;
+	if (res != NULL) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK ||
+		    PQresultStatus(res) == PGRES_COMMAND_OK)
+			db_keep_result(db, res);
+		else
+			db_capture(db, res);
+		PQclear(res);
+	}
+
+	return (db_state_error(req, ctx));
 }
 
 /*
- * The statement failed (a SQLSTATE the table maps), or its connection
- * did (no result, class 08, or the server shutting the session down).
+ * What came of the statement: its result or its error (a SQLSTATE the
+ * table maps), or the connection failed (no complete answer, class 08,
+ * or the server shutting the session down: the statement may or may not
+ * have run).
  */
 static int
 db_state_error(struct http_request *req, struct gw_ctx *ctx)
 {
 	struct gw_dbstate	*db = &ctx->db;
-	int			 lost;
 
-	/* Read the error before Kore frees it. */
-	if (db->sql.result != NULL && !db->failed) {
-		db_capture(db);
-		lost = db->sqlstate[0] == '\0' ||
-		    gw_errors_connection(db->sqlstate);
-		if (!lost && db->sql.conn != NULL) {
-			kore_pgsql_continue(&db->sql);
-			return (HTTP_STATE_CONTINUE);
-		}
-	}
+	if (db->lost || (db->failed && (db->sqlstate[0] == '\0' ||
+	    gw_errors_connection(db->sqlstate))))
+		return (db_connfail(req, ctx, 0));
 
-	lost = !db->failed || db->sqlstate[0] == '\0' ||
-	    gw_errors_connection(db->sqlstate);
-	if (!lost) {
-		/* The statement failed, then the connection. */
-		gw_pool_drop(db);
-		req->fsm_state = DB_STATE_REPLY;
-		return (HTTP_STATE_CONTINUE);
-	}
+	req->fsm_state = DB_STATE_REPLY;
 
-	return (db_connfail(req, ctx, 0));
+	return (HTTP_STATE_CONTINUE);
 }
 
 static int
@@ -425,18 +411,20 @@ db_connfail(struct http_request *req, struct gw_ctx *ctx, int unsent)
 	struct gw_dbstate	*db = &ctx->db;
 
 	gw_pool_log("database connection lost", db->message != NULL &&
-	    *db->message != '\0' ? db->message : db->sql.error);
+	    *db->message != '\0' ? db->message : db->error);
 	gw_pool_drop(db);
 	gw_pool_flush_idle();
 
 	if ((unsent || (ctx->call->flags & GW_CALL_READ)) &&
 	    !db->retried) {
 		db->retried = 1;
-		db->failed = 0;
+		db->failed = db->done = db->lost = 0;
 		db->sqlstate[0] = '\0';
 		kore_free(db->message);
 		kore_free(db->detail);
-		db->message = db->detail = NULL;
+		kore_free(db->error);
+		kore_free(db->result);
+		db->message = db->detail = db->error = db->result = NULL;
 		req->fsm_state = DB_STATE_SETUP;
 		return (HTTP_STATE_CONTINUE);
 	}
@@ -458,9 +446,7 @@ db_unavailable(struct http_request *req, struct gw_ctx *ctx,
 	const struct gw_call	*call = ctx->call;
 
 	gw_pool_leave(ctx);
-	kore_pgsql_cleanup(&ctx->db.sql);
-	gw_pool_settle(&ctx->db);
-	gw_pool_forget(&ctx->db);
+	gw_pool_drop(&ctx->db);
 
 	if (call->fail != NULL)
 		call->fail(req, 503, NULL);
@@ -471,18 +457,19 @@ db_unavailable(struct http_request *req, struct gw_ctx *ctx,
 	return (HTTP_STATE_COMPLETE);
 }
 
+/* The error's SQLSTATE, MESSAGE and DETAIL, before the result goes. */
 static void
-db_capture(struct gw_dbstate *db)
+db_capture(struct gw_dbstate *db, PGresult *res)
 {
 	const char	*v;
 
-	v = PQresultErrorField(db->sql.result, PG_DIAG_SQLSTATE);
+	v = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	(void)kore_strlcpy(db->sqlstate, v ? v : "", sizeof(db->sqlstate));
 
-	v = PQresultErrorField(db->sql.result, PG_DIAG_MESSAGE_PRIMARY);
+	v = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	db->message = kore_strdup(v ? v : "");
 
-	v = PQresultErrorField(db->sql.result, PG_DIAG_MESSAGE_DETAIL);
+	v = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 	db->detail = v ? kore_strdup(v) : NULL;
 
 	db->failed = 1;
@@ -490,18 +477,17 @@ db_capture(struct gw_dbstate *db)
 
 /* The first column of the first row: the jsonb the function returned. */
 static void
-db_keep_result(struct gw_dbstate *db)
+db_keep_result(struct gw_dbstate *db, PGresult *res)
 {
 	int		len;
 
-	if (db->result != NULL || kore_pgsql_ntuples(&db->sql) < 1 ||
-	    kore_pgsql_nfields(&db->sql) < 1)
+	if (db->result != NULL || PQntuples(res) < 1 || PQnfields(res) < 1)
 		return;
 
-	db->result_null = PQgetisnull(db->sql.result, 0, 0);
-	len = kore_pgsql_getlength(&db->sql, 0, 0);
+	db->result_null = PQgetisnull(res, 0, 0);
+	len = PQgetlength(res, 0, 0);
 	db->result = kore_malloc(len + 1);
-	memcpy(db->result, kore_pgsql_getvalue(&db->sql, 0, 0), len);
+	memcpy(db->result, PQgetvalue(res, 0, 0), len);
 	db->result[len] = '\0';
 	db->result_len = len;
 }

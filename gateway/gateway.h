@@ -33,7 +33,7 @@
 #define GW_ROUTE_USER		0x08	/* {user} must be the token's sub */
 
 struct gw_ctx;
-struct gw_dbslot;
+struct gw_dbconn;
 
 /*
  * One row of the route table (routes.c): the HTTP side (path, method,
@@ -50,17 +50,21 @@ struct gw_route {
 
 /* db.c's progress through one call, and its place in pool.c's queue. */
 struct gw_dbstate {
-	struct kore_pgsql	 sql;
 	struct http_request	*req;
 	const struct gw_sql	*stmt;		/* the call's SQL */
 	const char		*params[GW_CALL_PARAMS];
 	int			 active;	/* a call was started */
-	int			 holding;	/* a pool connection */
 	int			 retried;
 	u_int64_t		 queued_at;
 	int			 waiting;
 	TAILQ_ENTRY(gw_ctx)	 wlist;
-	struct gw_dbslot	*slot;		/* its connection */
+
+	/* Set by pool.c while the statement runs. */
+	struct gw_dbconn	*conn;		/* its connection */
+	PGresult		*res;		/* the first result */
+	int			 done;		/* every result read */
+	int			 lost;		/* the connection failed */
+	char			*error;		/* libpq's message then */
 
 	char			*result;
 	size_t			 result_len;
@@ -148,20 +152,18 @@ int	gw_db_call(struct http_request *, struct gw_ctx *);
 int	gw_db_resume(struct http_request *);
 void	gw_db_release(struct http_request *, struct gw_ctx *);
 
-/* pool.c: who may have a connection, and when */
-#define GW_POOL_TAKEN		0	/* ctx->db.sql holds one */
+/* pool.c: the connections, and who may have one when */
+#define GW_POOL_TAKEN		0	/* ctx->db.conn is its own */
 #define GW_POOL_WAIT		1	/* queued, asleep */
 #define GW_POOL_BUSY		2	/* saturated beyond the wait: 503 */
 #define GW_POOL_DOWN		3	/* the database is unreachable: 503 */
-#define GW_POOL_AGAIN		4	/* recycled: ask again */
 
 void	gw_pool_configure(void);
 void	gw_pool_init(void);
 int	gw_pool_take(struct http_request *, struct gw_ctx *);
+int	gw_pool_send(struct gw_ctx *);
 void	gw_pool_put(struct gw_ctx *);
 void	gw_pool_leave(struct gw_ctx *);
-void	gw_pool_settle(struct gw_dbstate *);
-void	gw_pool_forget(struct gw_dbstate *);
 void	gw_pool_drop(struct gw_dbstate *);
 void	gw_pool_flush_idle(void);
 void	gw_pool_wake(void);
