@@ -41,10 +41,12 @@ unit: deps
 install: extension
 	$(SUDO) $(MAKE) -C extension PG_CONFIG=$(PG_CONFIG) install
 
-# The pgTAP suites run a second time against the SQL-only flavor (sql/sqlonly).
+# The pgTAP suites run a second time against the SQL-only flavor
+# (sql/sqlonly), with two gateway suites: the gateway starts on it.
 test: all install unit
 	test/run
-	AIDO_FLAVOR=sqlonly test/run test/sql/*.sql test/sql/*.t
+	AIDO_FLAVOR=sqlonly test/run test/sql/*.sql test/sql/*.t \
+		test/gateway/20_auth.t test/gateway/30_tasks.t
 
 # Clang (libFuzzer) and PgBouncer are needed by these targets only.
 test-faults: all install unit asan fuzz-build

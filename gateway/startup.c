@@ -5,7 +5,7 @@
  *
  *	1  configuration: a variable, .env, openapi.json, API_HOST:API_PORT
  *	2  the database does not answer within DB_CONNECT_TIMEOUT
- *	3  the aido extension is missing (or unusable by this role)
+ *	3  aido (either flavor) is missing, or unusable by this role
  *	4  the aido schema is incomplete (aido_bootstrap() never ran)
  *
  * Then the listener is bound and the pool is sized; the workers fork
@@ -309,47 +309,61 @@ startup_connect(void)
 }
 
 /*
- * The database answers; the extension is there and usable; the schema is
- * complete.  The connection is closed before the workers fork.
+ * The database answers; aido is there and usable; the schema is complete.
+ * aido is the C extension, or the SQL-only flavor (no extension: its
+ * functions are plain ones, found the same way, on the search_path).  The
+ * connection is closed before the workers fork.
  */
 static void
 startup_database(void)
 {
 	PGconn		*conn;
 	PGresult	*res;
-	char		 missing[256];
+	char		 missing[256], version[64];
 	int		 i, n;
 
 	conn = startup_connect();
 
-	res = PQexec(conn, "SELECT e.extversion, n.nspname, "
-	    "pg_catalog.to_regprocedure('aido_schema_status()') IS NOT NULL, "
-	    "pg_catalog.has_function_privilege("
-	    "'aido_task_get(uuid,uuid,uuid)', 'EXECUTE') "
-	    "FROM pg_catalog.pg_extension e "
+	res = PQexec(conn, "SELECT "
+	    "(SELECT e.extversion FROM pg_catalog.pg_extension e "
+	    "WHERE e.extname = 'aido'), "
+	    "(SELECT n.nspname FROM pg_catalog.pg_extension e "
 	    "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-	    "WHERE e.extname = 'aido'");
+	    "WHERE e.extname = 'aido'), "
+	    "pg_catalog.to_regprocedure('aido_schema_status()') IS NOT NULL, "
+	    "CASE WHEN pg_catalog.to_regprocedure("
+	    "'aido_task_get(uuid,uuid,uuid)') IS NOT NULL "
+	    "THEN pg_catalog.has_function_privilege("
+	    "'aido_task_get(uuid,uuid,uuid)', 'EXECUTE') END");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		startup_fail(STARTUP_EXTENSION, "cannot look for the aido "
-		    "extension: %s", PQresultErrorMessage(res));
+		startup_fail(STARTUP_EXTENSION, "cannot look for aido: %s",
+		    PQresultErrorMessage(res));
 
-	if (PQntuples(res) == 0)
-		startup_fail(STARTUP_EXTENSION, "the aido extension is not "
-		    "installed in database \"%s\": run CREATE EXTENSION aido; "
-		    "SELECT aido_bootstrap(); there", PQdb(conn));
-
-	if (strcmp(PQgetvalue(res, 0, 2), "t"))
-		startup_fail(STARTUP_EXTENSION, "the aido extension is in "
-		    "schema \"%s\", which is not on the search_path of role "
-		    "\"%s\"", PQgetvalue(res, 0, 1), PQuser(conn));
+	if (strcmp(PQgetvalue(res, 0, 2), "t")) {
+		if (!PQgetisnull(res, 0, 1))
+			startup_fail(STARTUP_EXTENSION, "the aido extension "
+			    "is in schema \"%s\", which is not on the "
+			    "search_path of role \"%s\"", PQgetvalue(res, 0, 1),
+			    PQuser(conn));
+		startup_fail(STARTUP_EXTENSION, "aido is not installed in "
+		    "database \"%s\": run make install-db (or CREATE "
+		    "EXTENSION aido; SELECT aido_bootstrap(); there)",
+		    PQdb(conn));
+	}
 
 	if (strcmp(PQgetvalue(res, 0, 3), "t"))
-		startup_fail(STARTUP_EXTENSION, "role \"%s\" may not call the "
-		    "aido extension's functions: GRANT aido_api TO \"%s\"",
+		startup_fail(STARTUP_EXTENSION, "role \"%s\" may not call "
+		    "aido's functions: GRANT aido_api TO \"%s\"",
 		    PQuser(conn), PQuser(conn));
 
+	if (PQgetisnull(res, 0, 0))
+		(void)kore_strlcpy(version, "(SQL-only flavor)",
+		    sizeof(version));
+	else
+		(void)snprintf(version, sizeof(version), "%s",
+		    PQgetvalue(res, 0, 0));
 	kore_log(LOG_NOTICE, "%s: database \"%s\", aido %s", GW_NAME,
-	    PQdb(conn), PQgetvalue(res, 0, 0));
+	    PQdb(conn), version);
 	PQclear(res);
 
 	res = PQexec(conn, "SELECT kind, name FROM aido_schema_status() "
