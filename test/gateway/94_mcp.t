@@ -123,6 +123,19 @@ error_is(mcp('{"jsonrpc":"1.0","id":1,"method":"ping"}'), 400, -32600,
     'jsonrpc other than 2.0 is 400 -32600');
 error_is(mcp('{"jsonrpc":"2.0","id":1,"method":"ping","params":[]}'), 400,
     -32600, 'params that are not an object are 400 -32600');
+for my $bad (['\u0000 in a string', '"a\u0000b"'],
+    ['a lone surrogate', '"a\ud800b"'], ['an invalid byte', "\"a\xff\xfeb\""],
+    ['JSON nested 20000 deep', '[' x 20000 . ']' x 20000]) {
+	my ($what, $title) = @$bad;
+	error_is(mcp('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":' .
+	    '{"name":"add_task","arguments":{"title":' . $title . '}}}',
+	    Authorization => "Bearer $u->{token}"), 400, -32700,
+	    "$what is 400 -32700, before the database");
+}
+error_is(mcp('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":' .
+    '{"name":"add_task","arguments":{"title":"' . ('x' x 70000) . '"}}}',
+    Authorization => "Bearer $u->{token}"), 413, -32600,
+    'a body over 64 KiB is 413');
 
 # ---------------------------------------------------------------- legacy era
 
