@@ -9,7 +9,7 @@
 # test/run-suites' Neon-like owner, made for the SQL-only pass)
 use strict;
 use warnings;
-use Test::More tests => 21;
+use Test::More tests => 24;
 use File::Temp qw(tempdir);
 use lib 'test/sql/lib';
 use AidoPsql qw(psql psql_ok);
@@ -23,7 +23,7 @@ for my $d ($db, $cdb, $sdb) {
 }
 psql_ok($db, qq{ALTER DATABASE $db OWNER TO $owner; ALTER SCHEMA public OWNER TO $owner});
 # roles are the cluster's: another suite's install-db may have made it
-psql_ok('postgres', 'DROP ROLE IF EXISTS aido_gateway');
+psql_ok('postgres', 'SET client_min_messages = warning; DROP ROLE IF EXISTS aido_gateway');
 
 # install-db with DATABASE_URL; (exit status, output)
 sub install_db {
@@ -114,3 +114,19 @@ is(psql_ok($db, $api), psql_ok($cdb, $api), 'both flavors have the same API rout
 sub schema { my ($d) = @_; return join("\n", grep { !/^--|^\s*$|^\\(un)?restrict|OWNER TO/ } split(/\n/, `pg_dump --schema-only -n aido $d`)) }
 is(schema($db), schema($cdb), 'and the same schema aido, object for object');
 is(psql_ok($db, q{SELECT count(*) FROM aido_schema_status() WHERE NOT present}), '0', 'which is complete');
+
+# what a managed host and a transaction-mode pooler allow (NEON.md 7.3)
+my $text = do { local (@ARGV, $/) = ($script); <> };
+is_deeply([ $text =~ /(ALTER\s+SYSTEM|EVENT\s+TRIGGER|LANGUAGE\s+c\b|pg_advisory_lock\(|\bLISTEN\b|pg_tle|pg_cron|\bLOAD\s+')/gi ], [],
+		  'the SQL-only script uses no ALTER SYSTEM, event trigger, C, session lock, LISTEN, pg_tle, pg_cron or LOAD');
+is(psql_ok($db, q{SELECT string_agg(DISTINCT l.lanname, ',' ORDER BY l.lanname) FROM pg_proc p
+				  JOIN pg_language l ON l.oid = p.prolang
+				  WHERE p.pronamespace = 'public'::regnamespace AND p.proname ~ '^_?aido_'}),
+   'plpgsql,sql', 'every routine of the SQL-only flavor is SQL or PL/pgSQL');
+{
+	local $ENV{PGUSER} = $owner;
+	local $ENV{PGPASSWORD} = $ENV{AIDO_TEST_OWNER_PASSWORD};
+	my $after = `psql -X -q -At -d $db -f $script -c 'SHOW search_path' -c 'SHOW client_min_messages' 2>&1`;
+	is($after, "\"\$user\", public\nnotice\n",
+	   'the script leaves no setting behind in the session (it would outlive it on a pooled connection)');
+}
