@@ -9,7 +9,7 @@
 # test/run-suites' Neon-like owner, made for the SQL-only pass)
 use strict;
 use warnings;
-use Test::More tests => 24;
+use Test::More tests => 28;
 use File::Temp qw(tempdir);
 use lib 'test/sql/lib';
 use AidoPsql qw(psql psql_ok);
@@ -130,3 +130,18 @@ is(psql_ok($db, q{SELECT string_agg(DISTINCT l.lanname, ',' ORDER BY l.lanname) 
 	is($after, "\"\$user\", public\nnotice\n",
 	   'the script leaves no setting behind in the session (it would outlive it on a pooled connection)');
 }
+
+# how URLs are read (--dry-run connects nowhere): Neon's, SQLAlchemy's
+# driver schemes, asyncpg's ssl=, a percent-escaped password
+sub dry_run {
+	local $ENV{DATABASE_URL} = shift;
+	return scalar(`scripts/install-db --dry-run 2>&1`);
+}
+my $neon = dry_run('postgresql+psycopg://neondb_owner:npg%40x%2Fy@ep-cool-lake-a1b2c3-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require');
+like($neon, qr/install through channel_binding=require connect_timeout=15 dbname=neondb host=ep-cool-lake-a1b2c3\.eu-central-1\.aws\.neon\.tech sslmode=require user=neondb_owner; password 7 characters/,
+	 "Neon's pooled URL: installed through the direct host, with channel binding, the password unescaped");
+like($neon, qr/the gateway through host=ep-cool-lake-a1b2c3-pooler\.eu-central-1\.aws\.neon\.tech$/m, 'and the gateway through the pooler');
+unlike($neon, qr/npg/, 'the password is not printed');
+like(dry_run('postgresql+asyncpg://u:p\@db.example.com:6543/app?ssl=true'),
+	 qr/dbname=app host=db\.example\.com port=6543 sslmode=require user=u/,
+	 "asyncpg's scheme and ssl=true; a remote host requires TLS");
