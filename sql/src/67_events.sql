@@ -123,13 +123,15 @@ $$;
 
 /*
  * The gateway's one query per tick for all its waiting readers: reader i
- * is user_ids[i] with session session_ids[i] (null for an external token),
- * at position afters[i] (null: wants only news).  Returns
+ * is users[i] with session session_ids[i] at position afters[i] (null:
+ * wants only news).  users[i] is the user's id when the reader has a
+ * session (an aido token), else an external provider's subject (API.md
+ * 3.2: that user exists, the reader's first request made it).  Returns
  * {head, next_reminder, readers: [{i, next_after, items, dead}]}, listing
  * only the readers with news, a dead session, or a null position; a reader
  * at or past head costs no lookup.
  */
-CREATE OR REPLACE FUNCTION aido_events_poll(user_ids uuid[], session_ids uuid[],
+CREATE OR REPLACE FUNCTION aido_events_poll(users text[], session_ids uuid[],
 											afters bigint[], "limit" integer DEFAULT 100)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -155,16 +157,19 @@ BEGIN
 													   e.created_at, coalesce(u.external_id, u.id::text))
 									  ORDER BY e.seq)
 					 FROM (SELECT * FROM aido.task_events e
-						   WHERE e.user_id = c.u AND e.seq > c.a
+						   WHERE e.user_id = d.id AND e.seq > c.a
 						   ORDER BY e.seq LIMIT v_limit) AS e,
-						  aido.users u WHERE u.id = c.u)
+						  aido.users u WHERE u.id = d.id)
 				 END AS items
-		  FROM unnest(aido_events_poll.user_ids, aido_events_poll.session_ids,
-						  aido_events_poll.afters) WITH ORDINALITY AS c(u, s, a, i),
-			   LATERAL (SELECT c.s IS NOT NULL AND NOT EXISTS (
-							SELECT 1 FROM aido.sessions s
-							WHERE s.id = c.s AND s.user_id = c.u AND s.revoked_at IS NULL
-							  AND s.expires_at > clock_timestamp()) AS dead) AS d) AS r
+		  FROM unnest(aido_events_poll.users, aido_events_poll.session_ids,
+					  aido_events_poll.afters) WITH ORDINALITY AS c(u, s, a, i),
+			   LATERAL (SELECT x.id, x.id IS NULL OR (c.s IS NOT NULL AND NOT EXISTS (
+							   SELECT 1 FROM aido.sessions s
+							   WHERE s.id = c.s AND s.user_id = x.id AND s.revoked_at IS NULL
+								 AND s.expires_at > clock_timestamp())) AS dead
+						FROM (SELECT CASE WHEN c.s IS NOT NULL THEN c.u::uuid
+										  ELSE (SELECT y.id FROM aido.users y WHERE y.external_id = c.u)
+									 END AS id) AS x) AS d) AS r
 	WHERE r.dead OR r.a IS NULL OR r.items IS NOT NULL;
 	RETURN jsonb_build_object('head', v_head, 'next_reminder', _aido_reminders_next(),
 							  'readers', coalesce(v_readers, '[]'));

@@ -60,7 +60,7 @@ GRANT EXECUTE ON FUNCTION
 	aido_message_list(uuid, uuid, jsonb, uuid),
 	aido_message_list_json(uuid, uuid, jsonb, uuid),
 	aido_events(uuid, bigint, integer, uuid),
-	aido_events_poll(uuid[], uuid[], bigint[], integer),
+	aido_events_poll(text[], uuid[], bigint[], integer),
 	aido_events_prune(integer),
 	aido_reminders_fire(integer),
 	aido_reminders_next(),

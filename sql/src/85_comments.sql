@@ -61,7 +61,7 @@ COMMENT ON FUNCTION aido_message_list_json(uuid, uuid, jsonb, uuid) IS
 'aido_message_list''s page as json text, each message''s keys in column order, for a client that relays it (the gateway): no jsonb is built';
 COMMENT ON FUNCTION aido_events(uuid, bigint, integer, uuid) IS
 'a user''s task events after a sequence number, oldest first: {items, next_after}; after => null gives no items and the present head';
-COMMENT ON FUNCTION aido_events_poll(uuid[], uuid[], bigint[], integer) IS
+COMMENT ON FUNCTION aido_events_poll(text[], uuid[], bigint[], integer) IS
 'the gateway''s one query per tick for all its waiting readers (user, session, position): {head, next_reminder, readers: [{i, next_after, items, dead}]}';
 COMMENT ON FUNCTION aido_events_all(bigint, integer) IS
 'every user''s task events after a sequence number, in order, for a relay or audit consumer that saves the last seq it delivered (at least once)';

@@ -1785,7 +1785,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION aido_events_poll(user_ids uuid[], session_ids uuid[],
+CREATE OR REPLACE FUNCTION aido_events_poll(users text[], session_ids uuid[],
 											afters bigint[], "limit" integer DEFAULT 100)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -1811,16 +1811,19 @@ BEGIN
 													   e.created_at, coalesce(u.external_id, u.id::text))
 									  ORDER BY e.seq)
 					 FROM (SELECT * FROM aido.task_events e
-						   WHERE e.user_id = c.u AND e.seq > c.a
+						   WHERE e.user_id = d.id AND e.seq > c.a
 						   ORDER BY e.seq LIMIT v_limit) AS e,
-						  aido.users u WHERE u.id = c.u)
+						  aido.users u WHERE u.id = d.id)
 				 END AS items
-		  FROM unnest(aido_events_poll.user_ids, aido_events_poll.session_ids,
-						  aido_events_poll.afters) WITH ORDINALITY AS c(u, s, a, i),
-			   LATERAL (SELECT c.s IS NOT NULL AND NOT EXISTS (
-							SELECT 1 FROM aido.sessions s
-							WHERE s.id = c.s AND s.user_id = c.u AND s.revoked_at IS NULL
-							  AND s.expires_at > clock_timestamp()) AS dead) AS d) AS r
+		  FROM unnest(aido_events_poll.users, aido_events_poll.session_ids,
+					  aido_events_poll.afters) WITH ORDINALITY AS c(u, s, a, i),
+			   LATERAL (SELECT x.id, x.id IS NULL OR (c.s IS NOT NULL AND NOT EXISTS (
+							   SELECT 1 FROM aido.sessions s
+							   WHERE s.id = c.s AND s.user_id = x.id AND s.revoked_at IS NULL
+								 AND s.expires_at > clock_timestamp())) AS dead
+						FROM (SELECT CASE WHEN c.s IS NOT NULL THEN c.u::uuid
+										  ELSE (SELECT y.id FROM aido.users y WHERE y.external_id = c.u)
+									 END AS id) AS x) AS d) AS r
 	WHERE r.dead OR r.a IS NULL OR r.items IS NOT NULL;
 	RETURN jsonb_build_object('head', v_head, 'next_reminder', _aido_reminders_next(),
 							  'readers', coalesce(v_readers, '[]'));
@@ -1955,14 +1958,14 @@ COMMENT ON FUNCTION aido_conversation_list_json(uuid, jsonb, uuid) IS
 /* the change feed and reminders (67_events.sql, 68_reminders.sql) */
 GRANT EXECUTE ON FUNCTION
 	aido_events(uuid, bigint, integer, uuid),
-	aido_events_poll(uuid[], uuid[], bigint[], integer),
+	aido_events_poll(text[], uuid[], bigint[], integer),
 	aido_events_prune(integer),
 	aido_reminders_fire(integer),
 	aido_reminders_next()
 TO aido_api;
 COMMENT ON FUNCTION aido_events(uuid, bigint, integer, uuid) IS
 'a user''s task events after a sequence number, oldest first: {items, next_after}; after => null gives no items and the present head';
-COMMENT ON FUNCTION aido_events_poll(uuid[], uuid[], bigint[], integer) IS
+COMMENT ON FUNCTION aido_events_poll(text[], uuid[], bigint[], integer) IS
 'the gateway''s one query per tick for all its waiting readers (user, session, position): {head, next_reminder, readers: [{i, next_after, items, dead}]}';
 COMMENT ON FUNCTION aido_events_all(bigint, integer) IS
 'every user''s task events after a sequence number, in order, for a relay or audit consumer that saves the last seq it delivered (at least once)';

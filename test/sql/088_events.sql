@@ -179,9 +179,10 @@ SELECT is(pg_temp.since_mark(), '{}', 'a rolled-back change leaves no event');
 
 -- the gateway's poll, the relay's read, pruning ---------------------------
 
+SELECT aido_external_user('ext-subject-1');
 CREATE TEMP TABLE poll AS SELECT aido_events_poll(
-	ARRAY[pg_temp.uid('alice'), pg_temp.uid('bob'), pg_temp.uid('bob'), pg_temp.uid('alice')],
-	ARRAY[pg_temp.sid('alice'), NULL, pg_temp.sid('alice'), NULL],
+	ARRAY[pg_temp.uid('alice'), pg_temp.uid('bob'), pg_temp.uid('bob'), 'ext-subject-1']::text[],
+	ARRAY[pg_temp.sid('alice'), pg_temp.sid('bob'), pg_temp.sid('alice'), NULL],
 	ARRAY[0, (SELECT (aido_events(pg_temp.uid('bob'), NULL) ->> 'next_after')::bigint), 0, NULL]::bigint[], 5) AS j;
 SELECT is((SELECT array_agg(r ->> 'i' ORDER BY r ->> 'i') FROM poll, jsonb_array_elements(j -> 'readers') r),
 		  '{1,3,4}', 'a poll lists the readers with news, a dead session or no position, not those up to date');
@@ -190,7 +191,7 @@ SELECT is((SELECT jsonb_array_length(r -> 'items') FROM poll, jsonb_array_elemen
 SELECT is((SELECT r -> 'dead' FROM poll, jsonb_array_elements(j -> 'readers') r WHERE r ->> 'i' = '3'),
 		  'true'::jsonb, 'a reader whose session is not its user''s is dead');
 SELECT is((SELECT r -> 'next_after' FROM poll, jsonb_array_elements(j -> 'readers') r WHERE r ->> 'i' = '4'),
-		  (SELECT j -> 'head' FROM poll), 'a reader without a position starts at the head');
+		  (SELECT j -> 'head' FROM poll), 'a reader without a position starts at the head (an external user''s, found by subject)');
 
 SELECT is((SELECT array_agg(seq ORDER BY seq) FROM aido_events_all(0, 1000)),
 		  (SELECT array_agg(seq ORDER BY seq) FROM aido.task_events), 'aido_events_all reads every user''s events in seq order');
