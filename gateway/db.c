@@ -219,6 +219,12 @@ db_reply(struct http_request *req, struct gw_ctx *ctx)
 		return;
 	}
 
+	/* A task written here may carry a reminder due sooner. */
+	if (!(call->flags & GW_CALL_READ) &&
+	    (!strncmp(call->func, "aido_task_", 10) ||
+	    !strcmp(call->func, "aido_mcp_call")))
+		gw_events_task_written();
+
 	if (db->result == NULL || db->result_null) {
 		if (call->flags & GW_CALL_EMPTY) {
 			gw_http_send(req, 204, NULL, 0);

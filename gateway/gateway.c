@@ -70,6 +70,7 @@ gw_worker_init(int state)
 		return (KORE_RESULT_OK);
 
 	gw_pool_init();
+	gw_events_init();
 	gw_routes_init();
 	gw_mcp_init();
 	gw_mcp_tools_init();

@@ -34,6 +34,7 @@
 
 struct gw_ctx;
 struct gw_dbconn;
+struct ev_reader;
 
 /*
  * One row of the route table (routes.c): the HTTP side (path, method,
@@ -65,6 +66,8 @@ struct gw_dbstate {
 	int			 done;		/* every result read */
 	int			 lost;		/* the connection failed */
 	char			*error;		/* libpq's message then */
+	/* A call no request makes (events.c): told instead of a request. */
+	void			(*wake)(struct gw_ctx *);
 
 	char			*result;
 	size_t			 result_len;
@@ -117,6 +120,7 @@ struct gw_ctx {
 	const struct gw_call	*call;		/* the call being made */
 	struct gw_dbstate	 db;
 	struct gw_mcp		 mcp;
+	struct ev_reader	*events;	/* a long poll (events.c) */
 };
 
 /* startup.c (parent) */
@@ -168,6 +172,15 @@ void	gw_pool_drop(struct gw_dbstate *);
 void	gw_pool_flush_idle(void);
 void	gw_pool_wake(void);
 void	gw_pool_log(const char *, const char *);
+int	gw_pool_take_idle(struct gw_ctx *);
+
+/* events.c: the change feed and the reminders' timer */
+void	gw_events_init(void);
+int	route_events_get(struct http_request *, struct gw_ctx *);
+int	route_events_stream(struct http_request *, struct gw_ctx *);
+int	gw_events_resume(struct http_request *, struct gw_ctx *);
+void	gw_events_release(struct gw_ctx *);
+void	gw_events_task_written(void);
 
 /* keys.c */
 void	gw_keys_configure(void);

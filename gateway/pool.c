@@ -94,6 +94,7 @@ static void	pool_wait(struct gw_ctx *);
 static u_int32_t pool_position(struct gw_ctx *);
 static void	pool_timer(void *, u_int64_t);
 static void	pool_count(void);
+static void	pool_tell(struct gw_ctx *);
 
 static struct gw_dbconn		*pool_conns;
 static u_int32_t		 pool_max;	/* slots of this worker */
@@ -510,7 +511,6 @@ pool_done(struct gw_dbconn *c)
 		}
 		ctx->db.done = 1;
 		ctx->db.conn = NULL;
-		http_request_wakeup(ctx->db.req);
 	}
 
 	c->ctx = NULL;
@@ -521,6 +521,8 @@ pool_done(struct gw_dbconn *c)
 		pool_arm(c, EPOLLIN | EPOLLRDHUP, 0);
 	}
 
+	if (ctx != NULL)
+		pool_tell(ctx);
 	gw_pool_wake();
 }
 
@@ -538,12 +540,51 @@ pool_lost(struct gw_dbconn *c, const char *msg)
 		ctx->db.conn = NULL;
 		kore_free(ctx->db.error);
 		ctx->db.error = kore_strdup(msg != NULL ? msg : "");
-		http_request_wakeup(ctx->db.req);
 	}
 
 	c->ctx = NULL;
 	pool_close(c);
+	if (ctx != NULL)
+		pool_tell(ctx);
 	gw_pool_wake();
+}
+
+/* The call's statement is over (done or lost): its request, or its hook. */
+static void
+pool_tell(struct gw_ctx *ctx)
+{
+	if (ctx->db.wake != NULL)
+		ctx->db.wake(ctx);
+	else
+		http_request_wakeup(ctx->db.req);
+}
+
+/*
+ * A connection for a call that no request makes (events.c), only when an
+ * idle one is there and no request waits for one: the feed never delays
+ * a call and never queues.  With nothing open or being opened, one is
+ * opened (the next tick may have it).
+ */
+int
+gw_pool_take_idle(struct gw_ctx *ctx)
+{
+	struct gw_dbconn	*c;
+
+	pool_count();
+	if (pool_nwaiters > 0)
+		return (0);
+	if ((c = pool_idle()) == NULL) {
+		if (pool_nopen == 0 && pool_nconnecting == 0 &&
+		    kore_time_ms() >= pool_down_until)
+			pool_connect();
+		return (0);
+	}
+
+	c->state = POOL_BUSY;
+	c->ctx = ctx;
+	ctx->db.conn = c;
+
+	return (1);
 }
 
 /* Closes c and frees its slot; a pending event for it is then ignored. */

@@ -62,6 +62,10 @@ gw_http_request(struct http_request *req)
 		/* Woken with the provider's keys fetched again. */
 		if (!ctx->db.active && ctx->keys.refetched)
 			return (router_serve(req, ctx));
+		/* A long poll woken: answered, or still waiting. */
+		if (!ctx->db.active && ctx->route != NULL &&
+		    ctx->route->handler == route_events_get)
+			return (gw_events_resume(req, ctx));
 		return (gw_db_resume(req));
 	}
 
@@ -463,6 +467,7 @@ router_onfree(struct http_request *req)
 		return;
 
 	gw_keys_unwait(ctx);
+	gw_events_release(ctx);
 	gw_db_release(req, ctx);
 	gw_ext_claims_free(&ctx->ext);
 	gw_mcp_release(ctx);

@@ -106,6 +106,13 @@ struct gw_route	gw_routes[] = {
 	    { "aido_message_create", 0, 201, { ACTOR, ID, JSON, SESSION } } },
 
 	/*
+	 * API.md §3.4: the change feed, from the worker's one poll per tick
+	 * for all its readers (events.c), not one call each.
+	 */
+	{ "/api/events", GET, AUTH, route_events_get, { 0 } },
+	{ "/api/events/stream", GET, AUTH, route_events_stream, { 0 } },
+
+	/*
 	 * API.md §3.3: the assistant's tools (mcp.c), one JSON-RPC message
 	 * a request; its tools/call makes one of mcp.c's calls.
 	 */
@@ -137,6 +144,9 @@ struct gw_route	gw_routes[] = {
 	    { "aido_task_delete", EMPTY, 0, { ACTOR, ID, SESSION } } },
 	{ "/api/{user}/tasks/{id}/complete", PATCH, AUTH | USER, NULL,
 	    { "aido_task_toggle", 0, 200, { ACTOR, ID, SESSION } } },
+	{ "/api/{user}/events", GET, AUTH | USER, route_events_get, { 0 } },
+	{ "/api/{user}/events/stream", GET, AUTH | USER, route_events_stream,
+	    { 0 } },
 
 	{ NULL, 0, 0, NULL, { 0 } }
 };

@@ -38,12 +38,14 @@ my @main = ('GET /health', 'POST /api/auth/signup', 'POST /api/auth/login',
     'PUT /api/tasks/{}', 'DELETE /api/tasks/{}', 'GET /api/conversations',
     'POST /api/conversations', 'GET /api/conversations/{}',
     'DELETE /api/conversations/{}', 'GET /api/conversations/{}/messages',
-    'POST /api/conversations/{}/messages', 'GET /openapi.json',
+    'POST /api/conversations/{}/messages', 'GET /api/events',
+    'GET /api/events/stream', 'GET /openapi.json',
     'POST /mcp', 'GET /.well-known/oauth-protected-resource',
     'GET /.well-known/oauth-protected-resource/mcp');
 my @compat = ('GET /api/{}/tasks', 'POST /api/{}/tasks',
     'GET /api/{}/tasks/{}', 'PUT /api/{}/tasks/{}', 'PATCH /api/{}/tasks/{}',
-    'DELETE /api/{}/tasks/{}', 'PATCH /api/{}/tasks/{}/complete');
+    'DELETE /api/{}/tasks/{}', 'PATCH /api/{}/tasks/{}/complete',
+    'GET /api/{}/events', 'GET /api/{}/events/stream');
 my @missing = grep { !$documented{$_} } @main;
 ok(!@missing, 'every route of the API.md §3 table is documented')
     or diag('missing: ' . join(', ', @missing));
@@ -91,7 +93,10 @@ for my $key (sort(keys(%documented))) {
 			$body = { title => 'from openapi' };
 		}
 	}
-	my $res = $gw->api($token, $method, $real, $body);
+	# A stream never ends: a malformed Last-Event-ID shows that it is
+	# served (400) without opening one.
+	my $hdr = $real =~ m{/stream\z} ? { 'Last-Event-ID' => 'x' } : undef;
+	my $res = $gw->api($token, $method, $real, $body, $hdr);
 	ok($res->{status} != 404 && $res->{status} != 405 &&
 	    $res->{status} < 500, "the documented $key is served " .
 	    "($res->{status})") or diag("$method $real answered " .
