@@ -137,6 +137,7 @@ SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
 	v_shown text;
+	v_params jsonb := coalesce(aido_task_list_json.params, '{}');
 	v_p record;
 	v_items json;
 	v_more boolean;
@@ -146,7 +147,21 @@ DECLARE
 BEGIN
 	/* a dead session is 401 whatever else is wrong with the request */
 	v_shown := _aido_check_session(aido_task_list_json.user_id, aido_task_list_json.session_id);
-	SELECT * INTO v_p FROM _aido_task_list_params(coalesce(aido_task_list_json.params, '{}'));
+	/*
+	 * The request clients make all the time, a first page with a limit at
+	 * most, has no other parameter to check: it skips
+	 * _aido_task_list_params and its dozen calls (each PL/pgSQL routine a
+	 * statement enters sets up its expressions again in every transaction).
+	 */
+	IF (CASE WHEN jsonb_typeof(v_params) = 'object' THEN v_params - 'limit' = '{}'::jsonb ELSE false END) THEN
+		SELECT '-created_at'::text AS sort, 'all'::text AS status, NULL::text AS priority,
+			   NULL::text AS tag, NULL::text AS q, NULL::timestamptz AS due_before,
+			   NULL::timestamptz AS due_after, _aido_param_limit(v_params, 50) AS page_limit,
+			   NULL::text AS after_key, NULL::timestamptz AS after_created_at, NULL::uuid AS after_id
+		INTO v_p;
+	ELSE
+		SELECT * INTO v_p FROM _aido_task_list_params(v_params);
+	END IF;
 	IF v_p.sort IN ('-created_at', 'created_at') AND v_p.status = 'all' AND v_p.priority IS NULL
 		AND v_p.tag IS NULL AND v_p.q IS NULL AND v_p.due_before IS NULL AND v_p.due_after IS NULL THEN
 		SELECT r.items, r.more, r.last_created_at, r.last_id
