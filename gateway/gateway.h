@@ -20,7 +20,6 @@
 #include "jwt.h"
 
 #define GW_NAME			"aido-gateway"
-#define GW_DB			"aido"	/* the kore_pgsql name */
 #define GW_BODY_MAX		(64 * 1024)	/* API.md §3: else 413 */
 #define GW_BODY_TIMEOUT		15		/* seconds to send a body */
 #define GW_PATH_IDS		2
