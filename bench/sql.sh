@@ -250,7 +250,7 @@ SET client_min_messages = notice;
 SELECT aido_task_list(:'uid', jsonb_build_object('limit', '50', 'cursor', :'cur'), :'sid');
 SQL
 	awk '/^NOTICE:/ { if (keep) printf "%s", block; block = ""; keep = 0 }
-		/FROM aido\.tasks t WHERE/ { keep = 1 }
+		/FROM aido\.tasks [a-z] WHERE/ { keep = 1 }
 		{ block = block $0 "\n" }
 		END { if (keep) printf "%s", block }' | tee -a "$plans"
 
