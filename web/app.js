@@ -19,6 +19,8 @@
     tag: null,            // the tag filter, or null
     next: new Map(),      // next occurrences seen, by id
     listSeq: 0,           // drops the answers of superseded list requests
+    feed: null,           // the live feed's AbortController, or null
+    lastSeq: null,        // the last event seen (Last-Event-ID)
   };
 
   // ------------------------------------------------------------ the API
@@ -125,7 +127,8 @@
   const AUTH_FIELDS = { email: 'auth-email', password: 'auth-password',
     name: 'auth-name' };
   const TASK_FIELDS = { title: 'task-title', description: 'task-description',
-    priority: 'task-priority', due_date: 'task-due', tags: 'task-tags',
+    priority: 'task-priority', due_date: 'task-due', remind_at: 'task-remind',
+    tags: 'task-tags',
     recurring: 'task-recurring', recurring_pattern: 'task-pattern' };
 
   function clearFieldErrors(form) {
@@ -223,6 +226,7 @@
   }
 
   function signedOut(message) {
+    stopFeed();
     setToken(null);
     state.user = null;
     state.items = [];
@@ -249,6 +253,7 @@
     $('app').hidden = false;
     $('auth-password').value = '';
     loadTasks();
+    startFeed();
   }
 
   async function onAuthSubmit(ev) {
@@ -276,6 +281,10 @@
       const res = await api('POST', state.signup ? '/api/auth/signup'
         : '/api/auth/login', body);
       setToken(res.token);
+      // Asked here, while the person is acting: reminders as notifications.
+      if (window.Notification && Notification.permission === 'default') {
+        Notification.requestPermission().catch(() => {});
+      }
       notice(state.signup ? 'Welcome to aido! Your account is ready.'
         : 'Signed in.');
       signedIn(res.user);
@@ -409,6 +418,12 @@
       const li = metaItem(meta, overdue ? 'due overdue' : 'due',
         `${overdue ? 'Overdue: was due' : 'Due'} ${showDate(t.due_date)}`);
       li.title = t.due_date;
+    }
+    if (t.remind_at && !t.completed) {
+      const li = metaItem(meta, 'remind', t.reminded_at
+        ? `Reminded ${showDate(t.reminded_at)}`
+        : `Reminder ${showDate(t.remind_at)}`);
+      li.title = t.remind_at;
     }
     if (t.recurring) {
       metaItem(meta, 'repeat', `Repeats ${{ daily: 'daily', weekly: 'weekly',
@@ -556,6 +571,7 @@
     $('task-description').value = task.description || '';
     $('task-priority').value = task.priority;
     $('task-due').value = rfc3339ToLocal(task.due_date);
+    $('task-remind').value = rfc3339ToLocal(task.remind_at);
     $('task-tags').value = (task.tags || []).join(', ');
     $('task-recurring').checked = task.recurring;
     $('task-pattern').value = task.recurring_pattern || 'weekly';
@@ -586,6 +602,7 @@
       priority: $('task-priority').value,
       tags,
       due_date: localToRfc3339($('task-due').value),
+      remind_at: localToRfc3339($('task-remind').value),
       recurring,
       recurring_pattern: recurring ? $('task-pattern').value : null,
     };
@@ -631,6 +648,95 @@
       }
     } finally {
       submit.disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------ live
+
+  // The change feed (API.md §3.4) as Server-Sent Events, read with fetch:
+  // EventSource cannot send the Bearer token.  A change made anywhere (in
+  // another tab or device, by the assistant) reloads the list; a reminder
+  // shows in the page and, when allowed, as a notification.  A broken
+  // stream is opened again after 2 s from the last event seen.
+  let feedReload = null;
+
+  function stopFeed() {
+    if (state.feed) state.feed.abort();
+    state.feed = null;
+    state.lastSeq = null;
+  }
+
+  async function startFeed() {
+    stopFeed();
+    const ctl = new AbortController();
+    state.feed = ctl;
+    while (state.feed === ctl) {
+      try {
+        await readFeed(ctl);
+      } catch (e) {
+        // broken or aborted: below
+      }
+      if (state.feed !== ctl) return;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+
+  async function readFeed(ctl) {
+    const headers = { Authorization: `Bearer ${state.token}`,
+      Accept: 'text/event-stream' };
+    if (state.lastSeq !== null) headers['Last-Event-ID'] = state.lastSeq;
+    const res = await fetch('/api/events/stream', { headers,
+      signal: ctl.signal });
+    if (res.status === 401) {
+      signedOut('Your session has ended. Please sign in again.');
+      return;
+    }
+    if (!res.ok || !res.body) throw new Error(`feed ${res.status}`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += value;
+      let end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        feedMessage(buf.slice(0, end));
+        buf = buf.slice(end + 2);
+      }
+    }
+  }
+
+  function feedMessage(block) {
+    let id = null;
+    let data = null;
+    for (const line of block.split('\n')) {
+      if (line.startsWith('id: ')) id = line.slice(4);
+      else if (line.startsWith('data: ')) data = line.slice(6);
+    }
+    if (id === null || data === null) return;    // retry: or a heartbeat
+    state.lastSeq = id;
+    let ev;
+    try {
+      ev = JSON.parse(data);
+    } catch (e) {
+      return;
+    }
+    if (ev.event_type === 'reminder') remind(ev.task_data);
+    clearTimeout(feedReload);
+    feedReload = setTimeout(() => loadTasks(), 200);
+  }
+
+  function remind(task) {
+    const text = `Reminder: “${task.title}”` + (task.due_date
+      ? `, due ${showDate(task.due_date)}` : '');
+    notice(text);
+    $('reminders').textContent = text;
+    if (window.Notification && Notification.permission === 'granted') {
+      try {
+        new Notification('aido reminder', { body: text, tag: task.id });
+      } catch (e) {
+        // some browsers allow notifications only from a service worker
+      }
     }
   }
 
