@@ -51,6 +51,7 @@ static void	startup_openapi(void);
 static void	startup_listen(void);
 static PGconn	*startup_connect(void);
 static void	startup_database(void);
+static void	startup_schema(PGconn *);
 static void	startup_oneline(char *);
 static PGconn	*startup_attempt(const char **, const char **, u_int64_t,
 		    int *);
@@ -310,17 +311,20 @@ startup_connect(void)
 
 /*
  * The database answers; aido is there and usable; the schema is complete.
- * aido is the C extension, or the SQL-only flavor (no extension: its
- * functions are plain ones, found the same way, on the search_path).  The
- * connection is closed before the workers fork.
+ * aido is either flavor: the C extension (its row in pg_extension) or the
+ * SQL-only flavor (no extension: the version its install script records
+ * last, in aido_config.version, which make install-db reads too; the
+ * table is the owner's, its row in pg_class anyone's).  Either way its
+ * functions are found on the search_path.  The connection is closed
+ * before the workers fork.
  */
 static void
 startup_database(void)
 {
 	PGconn		*conn;
 	PGresult	*res;
-	char		 missing[256], version[64];
-	int		 i, n;
+	char		 version[64];
+	int		 sqlonly;
 
 	conn = startup_connect();
 
@@ -334,21 +338,31 @@ startup_database(void)
 	    "CASE WHEN pg_catalog.to_regprocedure("
 	    "'aido_task_get(uuid,uuid,uuid)') IS NOT NULL "
 	    "THEN pg_catalog.has_function_privilege("
-	    "'aido_task_get(uuid,uuid,uuid)', 'EXECUTE') END");
+	    "'aido_task_get(uuid,uuid,uuid)', 'EXECUTE') END, "
+	    "EXISTS (SELECT FROM pg_catalog.pg_class c "
+	    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	    "WHERE n.nspname = 'aido_config' AND c.relname = 'version')");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		startup_fail(STARTUP_EXTENSION, "cannot look for aido: %s",
 		    PQresultErrorMessage(res));
 
-	if (strcmp(PQgetvalue(res, 0, 2), "t")) {
-		if (!PQgetisnull(res, 0, 1))
-			startup_fail(STARTUP_EXTENSION, "the aido extension "
-			    "is in schema \"%s\", which is not on the "
-			    "search_path of role \"%s\"", PQgetvalue(res, 0, 1),
-			    PQuser(conn));
+	sqlonly = PQgetisnull(res, 0, 0) &&
+	    !strcmp(PQgetvalue(res, 0, 4), "t");
+	if (PQgetisnull(res, 0, 0) && !sqlonly)
 		startup_fail(STARTUP_EXTENSION, "aido is not installed in "
 		    "database \"%s\": run make install-db (or CREATE "
 		    "EXTENSION aido; SELECT aido_bootstrap(); there)",
 		    PQdb(conn));
+
+	if (strcmp(PQgetvalue(res, 0, 2), "t")) {
+		if (sqlonly)
+			startup_fail(STARTUP_EXTENSION, "aido (the SQL-only "
+			    "flavor) is installed in database \"%s\", but "
+			    "its functions are not on the search_path of "
+			    "role \"%s\"", PQdb(conn), PQuser(conn));
+		startup_fail(STARTUP_EXTENSION, "the aido extension is in "
+		    "schema \"%s\", which is not on the search_path of role "
+		    "\"%s\"", PQgetvalue(res, 0, 1), PQuser(conn));
 	}
 
 	if (strcmp(PQgetvalue(res, 0, 3), "t"))
@@ -356,7 +370,7 @@ startup_database(void)
 		    "aido's functions: GRANT aido_api TO \"%s\"",
 		    PQuser(conn), PQuser(conn));
 
-	if (PQgetisnull(res, 0, 0))
+	if (sqlonly)
 		(void)kore_strlcpy(version, "(SQL-only flavor)",
 		    sizeof(version));
 	else
@@ -365,6 +379,18 @@ startup_database(void)
 	kore_log(LOG_NOTICE, "%s: database \"%s\", aido %s", GW_NAME,
 	    PQdb(conn), version);
 	PQclear(res);
+
+	startup_schema(conn);
+	PQfinish(conn);
+}
+
+/* aido_schema_status(): every object of the schema is there. */
+static void
+startup_schema(PGconn *conn)
+{
+	PGresult	*res;
+	char		 missing[256];
+	int		 i, n;
 
 	res = PQexec(conn, "SELECT kind, name FROM aido_schema_status() "
 	    "WHERE NOT present");
@@ -387,7 +413,6 @@ startup_database(void)
 	}
 
 	PQclear(res);
-	PQfinish(conn);
 }
 
 /* libpq's multi-line messages, on one line. */
