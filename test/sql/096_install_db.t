@@ -9,7 +9,7 @@
 # test/run-suites' Neon-like owner, made for the SQL-only pass)
 use strict;
 use warnings;
-use Test::More tests => 28;
+use Test::More tests => 31;
 use File::Temp qw(tempdir);
 use lib 'test/sql/lib';
 use AidoPsql qw(psql psql_ok);
@@ -27,9 +27,9 @@ psql_ok('postgres', 'SET client_min_messages = warning; DROP ROLE IF EXISTS aido
 
 # install-db with DATABASE_URL; (exit status, output)
 sub install_db {
-	my ($url) = @_;
+	my ($url, $dir) = @_;
 	local $ENV{DATABASE_URL} = $url;
-	local $ENV{AIDO_STATE_DIR} = $state;
+	local $ENV{AIDO_STATE_DIR} = $dir // $state;
 	my $out = `scripts/install-db 2>&1`;
 	return ($? >> 8, $out);
 }
@@ -93,6 +93,21 @@ psql_ok($db, q{UPDATE aido_config.version SET version = '99.0.0'});
 ok($rc != 0 && $out =~ /newer/, 'a newer install is refused, not downgraded') or diag($out);
 psql_ok($db, q{UPDATE aido_config.version SET version = '0.1.0'});
 install_db($owner_url);
+
+# a checkout that never ran install-db (no password kept) where the role
+# aido_gateway exists, made by a superuser (another install, another
+# suite): the owner resets its password (PostgreSQL 15 lets only a
+# superuser name SUPERUSER or NOSUPERUSER in ALTER ROLE)
+psql_ok('postgres', 'SET client_min_messages = warning; DROP ROLE aido_gateway; CREATE ROLE aido_gateway LOGIN');
+my $state2 = tempdir(CLEANUP => 1);
+($rc, $out) = install_db($owner_url, $state2);
+is($rc, 0, "install-db from a fresh checkout, the gateway's role made by a superuser") or diag($out);
+like($out, qr/reset the password of the gateway's role aido_gateway/, 'it resets the role\'s password');
+my ($urlfile2) = glob("$state2/gateway.*.$db.url");
+open(my $fh2, '<', $urlfile2) or die "$urlfile2: $!";
+chomp(my $gw_url2 = <$fh2>);
+is(`psql -X -At -d '$gw_url2' -c "SELECT aido_health() ->> 'status'" 2>&1`, "healthy\n",
+   'and the gateway signs in with the URL it wrote');
 
 # a superuser gets the C extension; the script refuses to run over it
 ($rc, $out) = install_db("postgresql://$ENV{PGUSER}:$ENV{PGPASSWORD}\@$host/$sdb");
