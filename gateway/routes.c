@@ -138,8 +138,9 @@ struct gw_route	gw_routes[] = {
 	    { "aido_task_get", READ, 200, { ACTOR, ID, SESSION } } },
 	{ "/api/{user}/tasks/{id}", PATCH, AUTH | USER | BODY, NULL,
 	    { "aido_task_update", 0, 200, { ACTOR, ID, JSON, SESSION } } },
+	/* PUT updates the fields sent, as every Evolution of Todo backend */
 	{ "/api/{user}/tasks/{id}", PUT, AUTH | USER | BODY, NULL,
-	    { "aido_task_replace", 0, 200, { ACTOR, ID, JSON, SESSION } } },
+	    { "aido_task_update", 0, 200, { ACTOR, ID, JSON, SESSION } } },
 	{ "/api/{user}/tasks/{id}", DELETE, AUTH | USER, NULL,
 	    { "aido_task_delete", EMPTY, 0, { ACTOR, ID, SESSION } } },
 	{ "/api/{user}/tasks/{id}/complete", PATCH, AUTH | USER, NULL,

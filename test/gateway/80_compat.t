@@ -7,6 +7,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use AidoGW;
+use JSON::PP;
 
 my $gw = AidoGW->new;
 my $u = $gw->new_user;
@@ -46,7 +47,32 @@ is($r->{json}{priority}, 'low', '... and changes the field');
 is($r->{json}{title}, 'compat task', '... and only that one');
 $r = $gw->api($T, PUT => "$base/$tid", { title => 'replaced' });
 is($r->{status}, 200, 'PUT /api/{user_id}/tasks/{id} answers 200');
-is($r->{json}{priority}, 'medium', '... and resets absent fields');
+is($r->{json}{title}, 'replaced', '... and changes the field sent');
+is($r->{json}{priority}, 'low', '... and keeps those it was not sent');
+
+# How the real frontend edits a task: PUT {title, description} on a
+# completed one; the task stays completed, due date and tags kept (issue
+# 13).  The native PUT /api/tasks/{id} stays a full replace (30_tasks.t).
+{
+	my $done = $gw->new_task($u, title => 'done', priority => 'high',
+	    tags => ['t'], due_date => '2032-01-01T00:00:00Z',
+	    completed => JSON::PP::true);
+	my $e = $gw->api($T, PUT => "$base/$done->{id}",
+	    { title => 'edited', description => 'new words' });
+	AidoGW::json_ok($e, 200, 'PUT {title, description} on a completed ' .
+	    'task answers 200');
+	my $j = $e->{json} // {};
+	is_deeply([ @$j{qw(title description)} ], [ 'edited', 'new words' ],
+	    '... with the fields sent');
+	ok($j->{completed} && $j->{completed_at} eq $done->{completed_at},
+	    '... and the task still completed, since the same moment');
+	is_deeply([ @$j{qw(priority tags due_date)} ],
+	    [ 'high', ['t'], $done->{due_date} ],
+	    '... priority, tags and due date kept');
+	my $bad = $gw->api($T, PUT => "$base/$done->{id}", { title => '' });
+	is($bad->{status}, 422, 'a field sent is still validated (422)');
+	$gw->api($T, DELETE => "/api/tasks/$done->{id}");
+}
 
 $r = $gw->api($T, PATCH => "$base/$tid/complete");
 AidoGW::json_ok($r, 200,
