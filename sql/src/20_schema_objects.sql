@@ -147,6 +147,19 @@ AS $objects$
 	('trigger', 'messages', 'messages_touch', 'CREATE TRIGGER messages_touch BEFORE INSERT OR UPDATE ON aido.messages FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()')
 $objects$;
 
+/*
+ * The objects of the database's own secrets (one row each, made by
+ * aido_bootstrap): only the owner may read them, as every table of aido.
+ */
+CREATE OR REPLACE FUNCTION _aido_schema_secrets()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
+	('table', 'secrets', 'secrets', 'CREATE TABLE aido.secrets (name text PRIMARY KEY)'),
+	('column', 'secrets', 'value', 'ALTER TABLE aido.secrets ADD COLUMN value bytea NOT NULL')
+$objects$;
+
 CREATE OR REPLACE FUNCTION _aido_schema_objects()
 RETURNS TABLE (ord integer, kind text, tbl text, name text, ddl text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -158,7 +171,9 @@ AS $$
 		  UNION ALL
 		  SELECT 3, * FROM _aido_schema_conversations() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
 		  UNION ALL
-		  SELECT 4, * FROM _aido_schema_triggers() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)) AS o
+		  SELECT 4, * FROM _aido_schema_triggers() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 5, * FROM _aido_schema_secrets() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)) AS o
 $$;
 
 /* Is one object of _aido_schema_objects() present?  Returns a detail too. */

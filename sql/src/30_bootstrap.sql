@@ -23,6 +23,12 @@ BEGIN
 		END IF;
 	END LOOP;
 
+	/* the key of the cursors' HMAC, made once: 64 bytes, 488 of them random */
+	INSERT INTO aido.secrets AS s (name, value)
+	VALUES ('cursor_hmac', decode(replace(gen_random_uuid()::text || gen_random_uuid()::text
+										  || gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'))
+	ON CONFLICT (name) DO NOTHING;
+
 	/* privileges are (re)granted every time: GRANT is idempotent */
 	GRANT USAGE ON SCHEMA aido TO aido_admin;
 	GRANT ALL ON ALL TABLES IN SCHEMA aido TO aido_admin;

@@ -73,27 +73,82 @@ END
 $$;
 
 /*
+ * HMAC-SHA256 (RFC 2104) over core PostgreSQL's sha256: no pgcrypto.  key
+ * is at most SHA-256's block of 64 bytes (longer keys are hashed first by
+ * the RFC; aido's is 64).
+ */
+CREATE OR REPLACE FUNCTION _aido_hmac(message bytea, key bytea)
+RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	WITH k AS (SELECT rpad(encode(key, 'hex'), 128, '0') AS hex),
+	pads AS (
+		SELECT decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 54), 2, '0'), '' ORDER BY i), 'hex') AS inner_key,
+			   decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 92), 2, '0'), '' ORDER BY i), 'hex') AS outer_key
+		FROM k, generate_series(0, 63) AS i
+		GROUP BY k.hex)
+	SELECT sha256(pads.outer_key || sha256(pads.inner_key || message)) FROM pads
+$$;
+
+/* The cursors' tag: 16 bytes of the HMAC of the payload under aido's key. */
+CREATE OR REPLACE FUNCTION _aido_cursor_tag(payload text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	v_key bytea;
+BEGIN
+	SELECT s.value INTO v_key FROM aido.secrets s WHERE s.name = 'cursor_hmac';
+	IF v_key IS NULL THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'object_not_in_prerequisite_state',
+			MESSAGE = 'aido has no cursor key',
+			HINT = 'run SELECT aido_bootstrap()';
+	END IF;
+	RETURN rtrim(translate(encode(substr(_aido_hmac(convert_to(payload, 'UTF8'), v_key), 1, 16), 'base64'),
+						   '+/', '-_'), '=');
+END
+$$;
+
+/*
  * A cursor is base64url of a JSON array [sort, key, created_at, id] naming
- * the last item of a page.  Anything else is 22023 on "cursor"; no cursor
- * (NULL) decodes to NULLs: the first page.
+ * the last item of a page, a dot and its tag (_aido_cursor_tag): the
+ * server's alone, since only the owner can read the key, and valid as long
+ * as the database keeps it (across gateways and their restarts).  Anything
+ * else is 22023 on "cursor"; no cursor (NULL) decodes to NULLs: the first
+ * page.
  */
 CREATE OR REPLACE FUNCTION _aido_cursor_encode(sort text, sort_key text, created_at timestamptz, id uuid)
 RETURNS text
-LANGUAGE sql STABLE
-AS $$ SELECT _aido_b64url_encode(jsonb_build_array(sort, sort_key, created_at::text, id)::text) $$;
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	v_payload text := _aido_b64url_encode(jsonb_build_array(sort, sort_key, created_at::text, id)::text);
+BEGIN
+	RETURN v_payload || '.' || _aido_cursor_tag(v_payload);
+END
+$$;
 
 CREATE OR REPLACE FUNCTION _aido_cursor_decode(cursor text, sort text,
 											   OUT sort_key text, OUT created_at timestamptz, OUT id uuid)
 LANGUAGE plpgsql
 AS $$
 DECLARE
+	v_payload text := split_part(cursor, '.', 1);
 	v_cursor jsonb;
 BEGIN
 	IF cursor IS NULL THEN
 		RETURN;
 	END IF;
+	/* the tags compared as hashes, so that the time taken tells nothing */
+	IF cursor !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$'
+		OR sha256(convert_to(split_part(cursor, '.', 2), 'UTF8'))
+		   <> sha256(convert_to(_aido_cursor_tag(v_payload), 'UTF8')) THEN
+		PERFORM _aido_bad_param('cursor',
+			'is not a cursor this server issued for this sort; start again without it');
+	END IF;
 	BEGIN
-		v_cursor := _aido_b64url_decode(cursor)::jsonb;
+		v_cursor := _aido_b64url_decode(v_payload)::jsonb;
 		IF jsonb_typeof(v_cursor) <> 'array' OR jsonb_array_length(v_cursor) <> 4
 			OR v_cursor ->> 0 IS DISTINCT FROM sort THEN
 			RAISE EXCEPTION 'foreign cursor';

@@ -237,6 +237,15 @@ AS $objects$
 	('trigger', 'messages', 'messages_touch', 'CREATE TRIGGER messages_touch BEFORE INSERT OR UPDATE ON aido.messages FOR EACH ROW EXECUTE FUNCTION @extschema@._aido_touch()')
 $objects$;
 
+CREATE OR REPLACE FUNCTION _aido_schema_secrets()
+RETURNS TABLE (kind text, tbl text, name text, ddl text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $objects$
+	VALUES
+	('table', 'secrets', 'secrets', 'CREATE TABLE aido.secrets (name text PRIMARY KEY)'),
+	('column', 'secrets', 'value', 'ALTER TABLE aido.secrets ADD COLUMN value bytea NOT NULL')
+$objects$;
+
 CREATE OR REPLACE FUNCTION _aido_schema_objects()
 RETURNS TABLE (ord integer, kind text, tbl text, name text, ddl text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -248,7 +257,9 @@ AS $$
 		  UNION ALL
 		  SELECT 3, * FROM _aido_schema_conversations() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
 		  UNION ALL
-		  SELECT 4, * FROM _aido_schema_triggers() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)) AS o
+		  SELECT 4, * FROM _aido_schema_triggers() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)
+		  UNION ALL
+		  SELECT 5, * FROM _aido_schema_secrets() WITH ORDINALITY AS p(kind, tbl, name, ddl, n)) AS o
 $$;
 
 CREATE OR REPLACE FUNCTION _aido_tasks_guard()
@@ -341,6 +352,12 @@ BEGIN
 		END IF;
 	END LOOP;
 
+	/* the key of the cursors' HMAC, made once: 64 bytes, 488 of them random */
+	INSERT INTO aido.secrets AS s (name, value)
+	VALUES ('cursor_hmac', decode(replace(gen_random_uuid()::text || gen_random_uuid()::text
+										  || gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'))
+	ON CONFLICT (name) DO NOTHING;
+
 	/* privileges are (re)granted every time: GRANT is idempotent */
 	GRANT USAGE ON SCHEMA aido TO aido_admin;
 	GRANT ALL ON ALL TABLES IN SCHEMA aido TO aido_admin;
@@ -403,18 +420,69 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION _aido_hmac(message bytea, key bytea)
+RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	WITH k AS (SELECT rpad(encode(key, 'hex'), 128, '0') AS hex),
+	pads AS (
+		SELECT decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 54), 2, '0'), '' ORDER BY i), 'hex') AS inner_key,
+			   decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 92), 2, '0'), '' ORDER BY i), 'hex') AS outer_key
+		FROM k, generate_series(0, 63) AS i
+		GROUP BY k.hex)
+	SELECT sha256(pads.outer_key || sha256(pads.inner_key || message)) FROM pads
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_cursor_tag(payload text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	v_key bytea;
+BEGIN
+	SELECT s.value INTO v_key FROM aido.secrets s WHERE s.name = 'cursor_hmac';
+	IF v_key IS NULL THEN
+		RAISE EXCEPTION USING
+			ERRCODE = 'object_not_in_prerequisite_state',
+			MESSAGE = 'aido has no cursor key',
+			HINT = 'run SELECT aido_bootstrap()';
+	END IF;
+	RETURN rtrim(translate(encode(substr(_aido_hmac(convert_to(payload, 'UTF8'), v_key), 1, 16), 'base64'),
+						   '+/', '-_'), '=');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _aido_cursor_encode(sort text, sort_key text, created_at timestamptz, id uuid)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	v_payload text := _aido_b64url_encode(jsonb_build_array(sort, sort_key, created_at::text, id)::text);
+BEGIN
+	RETURN v_payload || '.' || _aido_cursor_tag(v_payload);
+END
+$$;
+
 CREATE OR REPLACE FUNCTION _aido_cursor_decode(cursor text, sort text,
 											   OUT sort_key text, OUT created_at timestamptz, OUT id uuid)
 LANGUAGE plpgsql
 AS $$
 DECLARE
+	v_payload text := split_part(cursor, '.', 1);
 	v_cursor jsonb;
 BEGIN
 	IF cursor IS NULL THEN
 		RETURN;
 	END IF;
+	/* the tags compared as hashes, so that the time taken tells nothing */
+	IF cursor !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$'
+		OR sha256(convert_to(split_part(cursor, '.', 2), 'UTF8'))
+		   <> sha256(convert_to(_aido_cursor_tag(v_payload), 'UTF8')) THEN
+		PERFORM _aido_bad_param('cursor',
+			'is not a cursor this server issued for this sort; start again without it');
+	END IF;
 	BEGIN
-		v_cursor := _aido_b64url_decode(cursor)::jsonb;
+		v_cursor := _aido_b64url_decode(v_payload)::jsonb;
 		IF jsonb_typeof(v_cursor) <> 'array' OR jsonb_array_length(v_cursor) <> 4
 			OR v_cursor ->> 0 IS DISTINCT FROM sort THEN
 			RAISE EXCEPTION 'foreign cursor';

@@ -5,7 +5,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
-SELECT plan(156);
+SELECT plan(165);
 
 -- Cheap password hashes: this suite is about lists, not argon2id.
 SET LOCAL aido.password_memory_kib = 1024;
@@ -367,7 +367,27 @@ INSERT INTO bad_param (label, params, param, rule) VALUES
     ('a cursor of well-formed base64url JSON the server did not issue',
      jsonb_build_object('cursor', translate(encode(convert_to('{"sort": "-created_at"}', 'UTF8'), 'base64'), '+/=', '-_')),
      'cursor', 'is not a cursor this server issued for this sort; start again without it'),
-    ('an empty cursor', '{"cursor": ""}', 'cursor', 'must not be empty');
+    ('an empty cursor', '{"cursor": ""}', 'cursor', 'must not be empty'),
+    -- forged: well-formed for the sort, but not tagged by the server (issue 13)
+    ('a forged cursor (base64url of a well-formed array for the sort)',
+     jsonb_build_object('sort', '-created_at', 'cursor',
+                        translate(encode(convert_to(jsonb_build_array('-created_at', NULL, '2026-01-01 00:00:00+00',
+                                                                      gen_random_uuid())::text, 'UTF8'), 'base64'),
+                                  E'+/=\n', '-_')),
+     'cursor', 'is not a cursor this server issued for this sort; start again without it');
+
+-- a cursor the server issued, with its payload or its tag changed
+INSERT INTO bad_param (label, params, param, rule)
+SELECT label, jsonb_build_object('sort', 'title', 'cursor', c), 'cursor',
+       'is not a cursor this server issued for this sort; start again without it'
+  FROM (SELECT aido_task_list(pg_temp.uid('alice'), '{"sort": "title", "limit": 1}')->>'next_cursor' AS issued) AS i,
+       LATERAL (VALUES
+         ('an issued cursor with another payload',
+          translate(encode(convert_to(jsonb_build_array('title', 'a', '2026-01-01 00:00:00+00',
+                                                        gen_random_uuid())::text, 'UTF8'), 'base64'),
+                    E'+/=\n', '-_') || '.' || split_part(i.issued, '.', 2)),
+         ('an issued cursor with another tag', split_part(i.issued, '.', 1) || '.' || repeat('A', 22)),
+         ('an issued cursor with a second tag', i.issued || '.' || split_part(i.issued, '.', 2))) AS x(label, c);
 
 -- cursors issued for one sort, used with another
 INSERT INTO bad_param (label, params, param, rule)
@@ -399,6 +419,19 @@ SELECT throws_ok($$SELECT aido_task_list(pg_temp.uid('alice'), '[]')$$,
 SELECT throws_ok($$SELECT aido_task_list(gen_random_uuid())$$,
                  'P0002', 'user not found',
                  'listing the tasks of a user who does not exist is not found (P0002)');
+
+-- The cursors' tag is HMAC-SHA256 (RFC 2104) in core SQL: the same as
+-- pgcrypto's, for keys shorter than, as long as and (hashed) a block
+SELECT is(_aido_hmac(convert_to(m, 'UTF8'), k), hmac(convert_to(m, 'UTF8'), k, 'sha256'),
+          'HMAC-SHA256 of a ' || length(k) || '-byte key is pgcrypto''s')
+  FROM (VALUES ('what do ya want for nothing?', convert_to('Jefe', 'UTF8')),
+               ('', '\x'::bytea),
+               ('a cursor', decode(repeat('0b', 64), 'hex'))) AS v(m, k);
+SELECT is(encode(_aido_hmac(convert_to('what do ya want for nothing?', 'UTF8'), convert_to('Jefe', 'UTF8')), 'hex'),
+          '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+          'and RFC 4231''s test case 2');
+SELECT is((SELECT count(*) FROM aido.secrets WHERE name = 'cursor_hmac' AND octet_length(value) = 64), 1::bigint,
+          'bootstrap made one 64-byte cursor key');
 
 -- The indexes the list queries use -------------------------------------
 
