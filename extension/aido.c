@@ -25,6 +25,9 @@ int			aido_login_max_failures = AIDO_LOGIN_MAX_FAILURES_DEFAULT;
 int			aido_login_max_failures_per_address = AIDO_LOGIN_MAX_FAILURES_ADDR_DEFAULT;
 int			aido_login_failure_window = AIDO_LOGIN_FAILURE_WINDOW_DEFAULT;
 int			aido_event_retention = AIDO_EVENT_RETENTION_DEFAULT;
+int			aido_login_max_failures_per_account = AIDO_LOGIN_MAX_FAILURES_ACCOUNT_DEFAULT;
+int			aido_signup_max_per_address = AIDO_SIGNUP_MAX_PER_ADDRESS_DEFAULT;
+int			aido_signup_window = AIDO_SIGNUP_WINDOW_DEFAULT;
 
 void		_PG_init(void);
 
@@ -69,8 +72,8 @@ _PG_init(void)
 							NULL);
 
 	DefineCustomIntVariable("aido.login_max_failures",
-							"Failed logins of one account, within aido.login_failure_window, after which its logins are refused.",
-							"A successful login clears the count.  0 turns the limit off.",
+							"Failed logins of one account from one client address, within aido.login_failure_window, after which its logins from that address are refused.",
+							"A successful login from the address clears the count.  0 turns the limit off.",
 							&aido_login_max_failures,
 							AIDO_LOGIN_MAX_FAILURES_DEFAULT,
 							0,
@@ -120,6 +123,45 @@ _PG_init(void)
 							INT_MAX,
 							PGC_SUSET,
 							GUC_UNIT_MIN,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("aido.login_max_failures_per_account",
+							"Failed logins of one account from all addresses, within aido.login_failure_window, after which its logins are slowed.",
+							"Past it, addresses the account has not signed in from for 30 days share one attempt per window / this; 0 turns the ceiling off.",
+							&aido_login_max_failures_per_account,
+							AIDO_LOGIN_MAX_FAILURES_ACCOUNT_DEFAULT,
+							0,
+							100000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("aido.signup_max_per_address",
+							"Accounts one client address may create within aido.signup_window.",
+							"0 turns the limit off.",
+							&aido_signup_max_per_address,
+							AIDO_SIGNUP_MAX_PER_ADDRESS_DEFAULT,
+							0,
+							100000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("aido.signup_window",
+							"Length of the window in which signups are counted.",
+							NULL,
+							&aido_signup_window,
+							AIDO_SIGNUP_WINDOW_DEFAULT,
+							1,
+							86400,
+							PGC_SUSET,
+							GUC_UNIT_S,
 							NULL,
 							NULL,
 							NULL);

@@ -26,17 +26,24 @@
 #define AIDO_PASSWORD_ITERATIONS_MAX		100
 
 /*
- * Login throttling (read by aido_login in SQL through current_setting).
- * ASVS allows at most 100 failed attempts an hour per account; the default
- * is far stricter: 10 failures per account per 15 minutes, and 100 per
- * client address, so a shared office NAT is not locked out by one user.
+ * Login throttling (read by aido_login in SQL through _aido_setting;
+ * SECURITY.md has the threat model).  10 failures of an account at one
+ * address per 15 minutes, then that address is refused for the account;
+ * 100 per client address, so a shared office NAT is not locked out by one
+ * user; past 12 failures of an account from all addresses, addresses it has
+ * not signed in from share one attempt per 75 s (15 min / 12): ASVS allows
+ * at most 100 failed attempts an hour per account, and 4 x (12 + 12) = 96.
  */
 #define AIDO_LOGIN_MAX_FAILURES_DEFAULT		10
 #define AIDO_LOGIN_MAX_FAILURES_ADDR_DEFAULT	100
+#define AIDO_LOGIN_MAX_FAILURES_ACCOUNT_DEFAULT	12
 #define AIDO_LOGIN_FAILURE_WINDOW_DEFAULT	900
 
 /* Task events are kept a week (aido.event_retention, in minutes). */
 #define AIDO_EVENT_RETENTION_DEFAULT		(7 * 24 * 60)
+/* Signups: 20 accounts per client address per hour. */
+#define AIDO_SIGNUP_MAX_PER_ADDRESS_DEFAULT	20
+#define AIDO_SIGNUP_WINDOW_DEFAULT		3600
 
 /* GUC variables, defined in aido.c */
 extern int	aido_password_memory_kib;
@@ -45,6 +52,9 @@ extern int	aido_login_max_failures;
 extern int	aido_login_max_failures_per_address;
 extern int	aido_login_failure_window;
 extern int	aido_event_retention;
+extern int	aido_login_max_failures_per_account;
+extern int	aido_signup_max_per_address;
+extern int	aido_signup_window;
 
 /* rfc3339.c */
 extern bool rfc3339_valid(const char *s, int len);

@@ -62,11 +62,12 @@ struct gw_route	gw_routes[] = {
 	/*
 	 * The body goes to the database as it came (credentials jsonb);
 	 * passwords are never looked at here.  Login is a procedure: it
-	 * commits the count of a failed login before it raises 28P01, and
-	 * throttles per account and client address in the database (PT429).
+	 * commits the count of an attempt before the password is checked,
+	 * and throttles per account and client address in the database
+	 * (PT429); signup throttles per client address.
 	 */
 	{ "/api/auth/signup", POST, BODY, NULL, { "aido_signup", 0, 201,
-	    { JSON, TTL, AGENT }, .reply = route_auth_session } },
+	    { JSON, TTL, AGENT, ADDR }, .reply = route_auth_session } },
 	{ "/api/auth/login", POST, BODY, NULL, { "aido_login", PROC, 200,
 	    { JSON, TTL, AGENT, ADDR, OUT }, .reply = route_auth_session } },
 	{ "/api/auth/logout", POST, AUTH, NULL, { "aido_logout", EMPTY, 0,

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS aido_config.settings (
 		WHEN 'login_max_failures_per_address' THEN value ~ '^[0-9]{1,6}$' AND value::integer BETWEEN 0 AND 100000
 		WHEN 'login_failure_window' THEN value::interval BETWEEN interval '1 second' AND interval '1 day'
 		WHEN 'event_retention' THEN value::interval >= interval '1 minute'
+		WHEN 'login_max_failures_per_account' THEN value ~ '^[0-9]{1,6}$' AND value::integer BETWEEN 0 AND 100000
+		WHEN 'signup_max_per_address' THEN value ~ '^[0-9]{1,6}$' AND value::integer BETWEEN 0 AND 100000
+		WHEN 'signup_window' THEN value::interval BETWEEN interval '1 second' AND interval '1 day'
 		ELSE true END)
 );
 REVOKE ALL ON aido_config.settings FROM PUBLIC;
@@ -35,7 +38,10 @@ INSERT INTO aido_config.settings (name, value) VALUES
 	('login_max_failures', '10'),
 	('login_max_failures_per_address', '100'),
 	('login_failure_window', '15min'),
-	('event_retention', '7d')
+	('event_retention', '7d'),
+	('login_max_failures_per_account', '12'),
+	('signup_max_per_address', '20'),
+	('signup_window', '1h')
 ON CONFLICT (name) DO NOTHING;
 
 /* The version installed, one row, set by the end of the install script. */

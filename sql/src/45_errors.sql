@@ -99,3 +99,17 @@ RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT jsonb_build_array(_aido_error(NULL, 'wrong_type', what || ' must be a JSON object')) $$;
 
+/* PT429 (HTTP 429) with the seconds to wait in DETAIL. */
+CREATE OR REPLACE FUNCTION _aido_too_many(message text, wait interval)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION USING
+		ERRCODE = 'PT429',
+		MESSAGE = message,
+		DETAIL = jsonb_build_object('retry_after',
+									greatest(1, ceil(extract(epoch FROM wait))::integer))::text,
+		HINT = 'wait before trying again';
+END
+$$;

@@ -33,7 +33,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION aido_signup(credentials jsonb, ttl_seconds integer DEFAULT 86400,
-									   user_agent text DEFAULT NULL)
+									   user_agent text DEFAULT NULL, client_addr text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -60,8 +60,9 @@ BEGIN
 	END IF;
 	PERFORM _aido_raise_invalid('signup is invalid', v_errors);
 
-	/* a registered email costs no password hash */
+	/* a registered email costs no password hash, nor a signup of the address */
 	IF NOT EXISTS (SELECT 1 FROM aido.users x WHERE x.email = v_email AND x.external_id IS NULL) THEN
+		PERFORM _aido_signup_count(client_addr);
 		v_hash := aido_hash_password(credentials ->> 'password');
 		BEGIN
 			INSERT INTO aido.users AS x (email, password_hash, password_bcrypt, name)

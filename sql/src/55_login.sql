@@ -1,88 +1,125 @@
 /*
  * Login throttling, kept in the database so that it holds across any number
- * of gateways: failures are counted per account (a hash of the email, so the
- * table holds no address) and per client address, in a fixed window.  The
- * limits are the settings login_max_failures, .._per_address and
- * login_failure_window (_aido_setting: GUCs aido.* of the C library, or the
- * SQL-only flavor's owner-only table).
+ * of gateways (SECURITY.md, "Login throttling").  Each attempt is counted
+ * under up to three keys of aido.login_failures, within a fixed window
+ * (login_failure_window):
+ *
+ *   pair:  the account at one client address: login_max_failures, then that
+ *          address is refused for that account (PT429); an attacker at
+ *          other addresses does not lock the owner out;
+ *   addr:  the client address (an IPv6 one by its /64) over all accounts:
+ *          login_max_failures_per_address, then refused;
+ *   email: the account over all addresses: login_max_failures_per_account,
+ *          a ceiling that slows rather than refuses: past it, addresses the
+ *          account has not signed in from lately share one attempt per
+ *          window / ceiling (the key slow:), and those it has (known:,
+ *          for 30 days after a login) are not slowed.
+ *
+ * Accounts are keyed by a hash of the email (the table holds no email), so
+ * unknown emails are counted alike.  A limit of 0 turns its key off.  The
+ * settings are _aido_setting's (GUCs aido.* of the C library, or the SQL-only
+ * flavor's owner-only table).
  */
-CREATE OR REPLACE FUNCTION _aido_login_keys(email text, client_addr text)
-RETURNS text[]
+CREATE OR REPLACE FUNCTION _aido_login_hash(email text, client_addr text DEFAULT NULL)
+RETURNS text
 LANGUAGE sql IMMUTABLE
 AS $$
-	SELECT array_remove(ARRAY[
-		'email:' || encode(sha256(convert_to(email, 'UTF8')), 'hex'),
-		'addr:' || client_addr], NULL)
+	SELECT encode(sha256(convert_to(CASE WHEN client_addr IS NULL THEN email
+										 ELSE email || ' ' || client_addr END, 'UTF8')), 'hex')
 $$;
 
-/* PT429 (HTTP 429) when the account or the address is over its limit. */
-CREATE OR REPLACE FUNCTION _aido_login_throttle(email text, client_addr text)
-RETURNS void
+/* A client address as the throttle counts it: an IPv6 one by its /64. */
+CREATE OR REPLACE FUNCTION _aido_addr_key(client_addr text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT CASE WHEN family(client_addr::inet) = 6
+				THEN network(set_masklen(client_addr::inet, 64))::text
+				ELSE host(client_addr::inet) END
+$$;
+
+/* The account at one address (none is an address too). */
+CREATE OR REPLACE FUNCTION _aido_login_pair(email text, client_addr text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT _aido_login_hash(email, coalesce(_aido_addr_key(client_addr), '')) $$;
+
+/* The keys of one login attempt that have a limit, and their limits. */
+CREATE OR REPLACE FUNCTION _aido_login_keys(email text, client_addr text)
+RETURNS TABLE (key text, max_failures integer)
+LANGUAGE sql STABLE
+AS $$
+	SELECT k.key, k.max_failures
+	FROM (VALUES
+		('email:' || _aido_login_hash(email),
+		 _aido_setting('login_max_failures_per_account')::integer),
+		('pair:' || _aido_login_pair(email, client_addr),
+		 _aido_setting('login_max_failures')::integer),
+		('addr:' || _aido_addr_key(client_addr),
+		 _aido_setting('login_max_failures_per_address')::integer)) AS k (key, max_failures)
+	WHERE k.key IS NOT NULL AND k.max_failures > 0
+$$;
+
+/*
+ * One more attempt under each of keys, in one statement and in key order
+ * (so that no two of these wait for each other's rows in a cycle); returns
+ * the longest wait of a key that is now over its limit, or NULL.  A row
+ * takes the new count of a concurrent attempt that committed first, so N
+ * concurrent attempts see the counts 1..N.
+ */
+CREATE OR REPLACE FUNCTION _aido_throttle_count(keys text[], limits integer[], throttle_window interval)
+RETURNS interval
 LANGUAGE plpgsql
 AS $$
 DECLARE
-	v_window interval := _aido_setting('login_failure_window')::interval;
-	v_max_email integer := _aido_setting('login_max_failures')::integer;
-	v_max_addr integer := _aido_setting('login_max_failures_per_address')::integer;
 	v_wait interval;
 BEGIN
-	SELECT max(f.window_start + v_window - clock_timestamp()) INTO v_wait
-	FROM aido.login_failures f
-	WHERE f.key = ANY (_aido_login_keys(email, client_addr))
-	  AND f.window_start > clock_timestamp() - v_window
-	  AND f.failures >= CASE WHEN f.key LIKE 'email:%' THEN nullif(v_max_email, 0)
-							 ELSE nullif(v_max_addr, 0) END;
-	IF v_wait IS NOT NULL THEN
-		RAISE EXCEPTION USING
-			ERRCODE = 'PT429',
-			MESSAGE = 'too many failed logins',
-			DETAIL = jsonb_build_object('retry_after',
-										greatest(1, ceil(extract(epoch FROM v_wait))::integer))::text,
-			HINT = 'wait before trying again, or reset the password';
-	END IF;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION _aido_login_failed(email text, client_addr text)
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-	v_window interval := _aido_setting('login_failure_window')::interval;
-BEGIN
-	INSERT INTO aido.login_failures AS f (key, failures, window_start)
-	SELECT k, 1, clock_timestamp() FROM unnest(_aido_login_keys(email, client_addr)) AS k
-	ON CONFLICT (key) DO UPDATE SET
-		failures = CASE WHEN f.window_start > clock_timestamp() - v_window
-						THEN f.failures + 1 ELSE 1 END,
-		window_start = CASE WHEN f.window_start > clock_timestamp() - v_window
-							THEN f.window_start ELSE clock_timestamp() END;
-	/* now and then, forget windows long gone */
-	IF random() < 0.01 THEN
-		DELETE FROM aido.login_failures f WHERE f.window_start < clock_timestamp() - v_window;
-	END IF;
+	WITH k AS (SELECT * FROM unnest(keys, limits) AS k (key, max_failures)),
+	counted AS (
+		INSERT INTO aido.login_failures AS f (key, failures, window_start)
+		SELECT k.key, 1, clock_timestamp() FROM k ORDER BY k.key
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN f.window_start > clock_timestamp() - throttle_window
+							THEN f.failures + 1 ELSE 1 END,
+			window_start = CASE WHEN f.window_start > clock_timestamp() - throttle_window
+								THEN f.window_start ELSE clock_timestamp() END
+		RETURNING f.key, f.failures, f.window_start)
+	SELECT max(c.window_start + throttle_window - clock_timestamp()) INTO v_wait
+	FROM counted c JOIN k USING (key)
+	WHERE c.failures > k.max_failures;
+	RETURN v_wait;
 END
 $$;
 
 /*
- * One login attempt: the session on success; NULL on bad credentials,
- * after counting the failure.  aido_login() turns NULL into 28P01 once the
- * count is committed.
+ * Now and then, forget windows long gone (a known: row after 30 days).  It
+ * takes only rows no one holds (SKIP LOCKED), so it never waits for a row
+ * and cannot deadlock with a login or a signup counting its keys; a row it
+ * skips is taken next time.
  */
-CREATE OR REPLACE FUNCTION _aido_login_attempt(credentials jsonb, ttl_seconds integer,
-											   user_agent text, client_addr text)
-RETURNS jsonb
+CREATE OR REPLACE FUNCTION _aido_throttle_cleanup()
+RETURNS void
 LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, @extschema@, pg_temp
-SET TimeZone = 'UTC'
 AS $$
 DECLARE
-	v_email text;
-	v_password text;
-	v_user record;
-	v_ok boolean := false;
-	v_bcrypt text;
+	v_login interval := _aido_setting('login_failure_window')::interval;
+	v_signup interval := _aido_setting('signup_window')::interval;
+BEGIN
+	DELETE FROM aido.login_failures f
+	WHERE f.key IN (SELECT g.key FROM aido.login_failures g
+					WHERE g.window_start < clock_timestamp() - CASE
+						WHEN g.key LIKE 'known:%' THEN interval '30 days'
+						WHEN g.key LIKE 'signup:%' THEN v_signup
+						ELSE v_login END
+					FOR UPDATE SKIP LOCKED);
+END
+$$;
+
+/* The email of login credentials, lower-cased and trimmed; 23514 if invalid. */
+CREATE OR REPLACE FUNCTION _aido_login_email(credentials jsonb)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
 BEGIN
 	IF credentials IS NULL OR jsonb_typeof(credentials) <> 'object' THEN
 		PERFORM _aido_raise_invalid('login is invalid', _aido_not_object_error('body'));
@@ -90,11 +127,110 @@ BEGIN
 	PERFORM _aido_raise_invalid('login is invalid',
 		_aido_text_field_errors(credentials, 'email', true, 0, 100000)
 		|| _aido_text_field_errors(credentials, 'password', true, 0, 100000));
-	v_email := lower(_aido_trim(credentials ->> 'email'));
-	v_password := credentials ->> 'password';
+	RETURN lower(_aido_trim(credentials ->> 'email'));
+END
+$$;
 
-	PERFORM _aido_login_throttle(v_email, client_addr);
+/*
+ * The first half of a login, before the password is looked at: the attempt
+ * is counted under its keys, and refused (PT429) when one is over its limit
+ * or the account is past its ceiling and this address must wait for the
+ * account's next slot.  A refusal rolls its counts back: only attempts whose
+ * password is checked count.  aido_login commits this before the second
+ * half (_aido_login_verify), so an attempt is counted before its hash is
+ * checked, in every session at once.
+ */
+CREATE OR REPLACE FUNCTION _aido_login_claim(credentials jsonb, client_addr text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	v_email text := _aido_login_email(credentials);
+	v_window interval := _aido_setting('login_failure_window')::interval;
+	v_ceiling integer := _aido_setting('login_max_failures_per_account')::integer;
+	v_account text := 'email:' || _aido_login_hash(v_email);
+	v_keys text[];
+	v_limits integer[];
+	v_wait interval;
+	v_slot timestamptz;
+BEGIN
+	/* the account's ceiling slows rather than refuses: no limit here */
+	SELECT array_agg(k.key), array_agg(CASE WHEN k.key LIKE 'email:%' THEN NULL ELSE k.max_failures END)
+	INTO v_keys, v_limits
+	FROM _aido_login_keys(v_email, client_addr) k;
+	v_wait := _aido_throttle_count(v_keys, v_limits, v_window);
+	IF v_wait IS NOT NULL THEN
+		PERFORM _aido_too_many('too many failed logins', v_wait);
+	END IF;
 
+	IF v_ceiling > 0
+		AND (SELECT f.failures FROM aido.login_failures f WHERE f.key = v_account) > v_ceiling
+		AND NOT EXISTS (SELECT 1 FROM aido.login_failures f
+						WHERE f.key = 'known:' || _aido_login_pair(v_email, client_addr)
+						  AND f.window_start > clock_timestamp() - interval '30 days') THEN
+		/* the account's next slot, one per window / ceiling */
+		INSERT INTO aido.login_failures AS f (key, failures, window_start)
+		VALUES ('slow:' || _aido_login_hash(v_email), 0, clock_timestamp() + v_window / v_ceiling)
+		ON CONFLICT (key) DO UPDATE SET window_start = clock_timestamp() + v_window / v_ceiling
+		WHERE f.window_start <= clock_timestamp()
+		RETURNING f.window_start INTO v_slot;
+		IF v_slot IS NULL THEN
+			SELECT f.window_start - clock_timestamp() INTO v_wait
+			FROM aido.login_failures f WHERE f.key = 'slow:' || _aido_login_hash(v_email);
+			PERFORM _aido_too_many('too many failed logins for this account', v_wait);
+		END IF;
+	END IF;
+
+	IF random() < 0.01 THEN
+		PERFORM _aido_throttle_cleanup();
+	END IF;
+END
+$$;
+
+/*
+ * A login that got in was counted as an attempt by _aido_login_claim: it
+ * takes that back from the account and the address, clears the pair and
+ * marks the address as known to the account.  Rows are locked in key order,
+ * as _aido_throttle_count takes them.
+ */
+CREATE OR REPLACE FUNCTION _aido_login_succeeded(email text, client_addr text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_keys text[] := ARRAY(SELECT k.key FROM _aido_login_keys(email, client_addr) k);
+BEGIN
+	PERFORM 1 FROM aido.login_failures f WHERE f.key = ANY (v_keys) ORDER BY f.key FOR UPDATE;
+	DELETE FROM aido.login_failures f WHERE f.key = ANY (v_keys) AND f.key LIKE 'pair:%';
+	UPDATE aido.login_failures f SET failures = greatest(f.failures - 1, 0)
+	WHERE f.key = ANY (v_keys) AND f.key NOT LIKE 'pair:%';
+	INSERT INTO aido.login_failures AS f (key, failures, window_start)
+	VALUES ('known:' || _aido_login_pair(email, client_addr), 0, clock_timestamp())
+	ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start;
+END
+$$;
+
+/*
+ * The second half of a login, once _aido_login_claim has counted it: the
+ * session on success; NULL on bad credentials (the attempt stays counted).
+ */
+CREATE OR REPLACE FUNCTION _aido_login_verify(credentials jsonb, ttl_seconds integer,
+											  user_agent text, client_addr text)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	v_email text := _aido_login_email(credentials);
+	v_password text := credentials ->> 'password';
+	v_user record;
+	v_ok boolean := false;
+	v_bcrypt text;
+BEGIN
 	IF v_password <> '' AND octet_length(v_password) <= 1024 THEN
 		SELECT x.id, x.email, x.name, x.created_at, x.password_hash, x.password_bcrypt INTO v_user
 		FROM aido.users x
@@ -107,11 +243,10 @@ BEGIN
 		END IF;
 	END IF;
 	IF NOT v_ok THEN
-		PERFORM _aido_login_failed(v_email, client_addr);
 		RETURN NULL;
 	END IF;
 
-	DELETE FROM aido.login_failures f WHERE f.key = (_aido_login_keys(v_email, NULL))[1];
+	PERFORM _aido_login_succeeded(v_email, client_addr);
 	/*
 	 * A weak or foreign hash is rewritten; the bcrypt hash that the other
 	 * flavor can check is kept beside it (docs/passwords.md), made once.
@@ -134,12 +269,13 @@ END
 $$;
 
 /*
- * A procedure, not a function: a failed login must be counted even though
- * the call then fails, so it commits the count before raising 28P01.  Call
- * it outside an explicit transaction block (as psql and the gateway do):
- * inside one, PostgreSQL refuses the COMMIT (2D000).  Not SECURITY DEFINER
- * (a procedure that is may not commit): it runs as the caller, and every
- * name in it is qualified.
+ * A procedure, not a function: it commits the count of an attempt before
+ * the password is checked (so concurrent attempts, on any number of
+ * gateways, check at most the limit), then checks it.  Call it outside an
+ * explicit transaction block (as psql and the gateway do): inside one,
+ * PostgreSQL refuses the COMMIT (2D000).  Not SECURITY DEFINER (a procedure
+ * that is may not commit): it runs as the caller, and every name in it is
+ * qualified.
  */
 CREATE OR REPLACE PROCEDURE aido_login(credentials jsonb, ttl_seconds integer DEFAULT 86400,
 									   user_agent text DEFAULT NULL, client_addr text DEFAULT NULL,
@@ -147,9 +283,10 @@ CREATE OR REPLACE PROCEDURE aido_login(credentials jsonb, ttl_seconds integer DE
 LANGUAGE plpgsql
 AS $$
 BEGIN
-	result := @extschema@._aido_login_attempt(credentials, ttl_seconds, user_agent, client_addr);
+	PERFORM @extschema@._aido_login_claim(credentials, client_addr);
+	COMMIT;
+	result := @extschema@._aido_login_verify(credentials, ttl_seconds, user_agent, client_addr);
 	IF result IS NULL THEN
-		COMMIT;
 		RAISE EXCEPTION USING
 			ERRCODE = 'invalid_password',
 			MESSAGE = 'invalid email or password';
@@ -157,3 +294,30 @@ BEGIN
 END
 $$;
 
+/*
+ * Signups of one client address (an IPv6 one by its /64), counted before
+ * the password is hashed: PT429 past signup_max_per_address within
+ * signup_window.  Only a signup that creates an account stays counted (the
+ * 409 of a taken email rolls its count back with it).
+ */
+CREATE OR REPLACE FUNCTION _aido_signup_count(client_addr text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	v_max integer := _aido_setting('signup_max_per_address')::integer;
+	v_wait interval;
+BEGIN
+	IF client_addr IS NULL OR v_max = 0 THEN
+		RETURN;
+	END IF;
+	v_wait := _aido_throttle_count(ARRAY['signup:' || _aido_addr_key(client_addr)], ARRAY[v_max],
+								   _aido_setting('signup_window')::interval);
+	IF v_wait IS NOT NULL THEN
+		PERFORM _aido_too_many('too many signups from this address', v_wait);
+	END IF;
+	IF random() < 0.01 THEN
+		PERFORM _aido_throttle_cleanup();
+	END IF;
+END
+$$;

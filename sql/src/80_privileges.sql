@@ -38,7 +38,7 @@ GRANT EXECUTE ON FUNCTION
 	aido_verify_password(text, text),
 	aido_password_needs_rehash(text),
 	aido_validate_task(jsonb, boolean),
-	aido_signup(jsonb, integer, text),
+	aido_signup(jsonb, integer, text, text),
 	aido_logout(uuid, uuid),
 	aido_session_user(uuid, uuid),
 	aido_external_user(text, text, text),
@@ -64,7 +64,8 @@ GRANT EXECUTE ON FUNCTION
 	aido_events_prune(integer),
 	aido_reminders_fire(integer),
 	aido_reminders_next(),
-	_aido_login_attempt(jsonb, integer, text, text)
+	_aido_login_claim(jsonb, text),
+	_aido_login_verify(jsonb, integer, text, text)
 TO aido_api;
 GRANT EXECUTE ON PROCEDURE aido_login(jsonb, integer, text, text, jsonb) TO aido_api;
 

@@ -15,10 +15,10 @@ COMMENT ON FUNCTION aido_bootstrap() IS
 'creates the aido schema, tables, constraints, indexes and triggers that are missing; safe to run on every start; returns what it created';
 COMMENT ON FUNCTION aido_schema_status() IS
 'one row per required schema object: present or not, with what to do';
-COMMENT ON FUNCTION aido_signup(jsonb, integer, text) IS
-'creates an account from {email, password, name?} and opens a session; 23514 invalid, 23505 email taken';
+COMMENT ON FUNCTION aido_signup(jsonb, integer, text, text) IS
+'creates an account from {email, password, name?} and opens a session; 23514 invalid, 23505 email taken, PT429 after too many signups from the client address';
 COMMENT ON PROCEDURE aido_login(jsonb, integer, text, text, jsonb) IS
-'CALL aido_login(''{"email":..,"password":..}''): opens a session; 28P01 for an unknown email or a wrong password alike, in the same time; PT429 after too many failures';
+'CALL aido_login(''{"email":..,"password":..}''): opens a session; 28P01 for an unknown email or a wrong password alike, in the same time; PT429 after too many failures of the account at the client address, or of the address';
 COMMENT ON FUNCTION aido_logout(uuid, uuid) IS
 'revokes a session: its token is refused from then on; 28000 when it is not live';
 COMMENT ON FUNCTION aido_session_user(uuid, uuid) IS

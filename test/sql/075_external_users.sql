@@ -29,7 +29,7 @@ SELECT isnt(aido_external_user('another-subject', 'same@example.com'), (SELECT i
 			'an external identity with a native user''s email gets its own account');
 SELECT throws_ok($$SELECT aido_signup('{"email":"same@example.com","password":"password123"}')$$, '23505', NULL,
 				 'native emails stay unique among native accounts');
-SELECT is((SELECT (SELECT id FROM native) = (SELECT (_aido_login_attempt('{"email":"same@example.com","password":"password123"}', 60, NULL, NULL) -> 'user' ->> 'id')::uuid)),
+SELECT is((SELECT (SELECT id FROM native) = (SELECT (_aido_login_verify('{"email":"same@example.com","password":"password123"}', 60, NULL, NULL) -> 'user' ->> 'id')::uuid)),
 		  true, 'login with that email reaches the native account, never the external one');
 
 -- responses show the external id

@@ -224,8 +224,10 @@ sub _maint_db { return ($ENV{AIDO_MAINT_DB} // 'postgres') }
 
 # A fresh database: the extension created (unless extension => 0) and
 # bootstrapped (unless bootstrap => 0), and a login role in aido_api
-# (unless role => 0, then the role is a plain login role).
-# Returns {name, role, password, url}.  The url (the gateway's
+# (unless role => 0, then the role is a plain login role).  The suites
+# sign many users up from 127.0.0.1: the signup throttle is raised out of
+# their way (aido.signup_max_per_address 100000) unless signup_throttle =>
+# 1 keeps the default.  Returns {name, role, password, url}.  The url (the gateway's
 # DATABASE_URL) points at AIDO_GW_DB_HOST:AIDO_GW_DB_PORT when they are
 # set (a connection pooler in front of the cluster: test/faults), else at
 # the cluster of the PG* variables, where the database is made.  With
@@ -249,6 +251,9 @@ sub create_db {
 		psql($name, 'CREATE EXTENSION aido') if $ext;
 		psql($name, 'SELECT aido_bootstrap()') if $boot;
 	}
+	psql($name, qq{ALTER DATABASE "$name" SET } .
+	    'aido.signup_max_per_address = 100000')
+	    if $ext && !$o{signup_throttle};
 	my $in = $ext ? ' IN ROLE aido_api' : '';
 	psql($name, qq{CREATE ROLE "$role" LOGIN NOSUPERUSER } .
 	    qq{PASSWORD '$pw'$in});
