@@ -22,7 +22,16 @@ static const struct gw_error	errors_exact[] = {
 	{ NULL,		0,	NULL }
 };
 
+/*
+ * Class 22 (data exception) is the request's data, never the server: a
+ * value the validator let through that the database still refuses is the
+ * client's 400, with the database's message (its own value), not a 500.
+ * Class 40 (a serialization failure or a deadlock) is transient: 503 with
+ * Retry-After, the request may be repeated.
+ */
 static const struct gw_error	errors_class[] = {
+	{ "22",		400,	"bad_request" },
+	{ "40",		503,	"unavailable" },
 	{ "08",		503,	"unavailable" },
 	{ "53",		503,	"unavailable" },
 	{ "57",		503,	"unavailable" },

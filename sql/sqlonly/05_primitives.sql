@@ -182,7 +182,10 @@ $$;
  * RFC 3339 date-time with an offset, exactly as extension/rfc3339.c reads
  * it: YYYY-MM-DD, T, t or space, HH:MM:SS, up to nine fraction digits, Z, z
  * or an offset up to 15:59; years 0001 to 9999, proleptic Gregorian days, a
- * second of 60 (a leap second).
+ * second of 60 (a leap second) without a fraction; and the instant within
+ * the years 0001 to 9999 in UTC, where the database keeps it (the fraction
+ * cut at six digits, a nonzero digit cut counting as a microsecond more on
+ * the last day).
  */
 CREATE OR REPLACE FUNCTION _aido_rfc3339_valid(s text)
 RETURNS boolean
@@ -190,10 +193,12 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
 	m text[] := regexp_match(s,
-		'^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,9})?(?:[Zz]|[+-]([0-9]{2}):([0-9]{2}))$');
+		'^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))$');
 	v_year integer;
 	v_month integer;
 	v_day integer;
+	v_more boolean;
+	v_utc bigint;
 BEGIN
 	IF m IS NULL THEN
 		RETURN false;
@@ -201,12 +206,24 @@ BEGIN
 	v_year := m[1]::integer;
 	v_month := m[2]::integer;
 	v_day := m[3]::integer;
-	RETURN v_year >= 1 AND v_month BETWEEN 1 AND 12
+	v_more := coalesce(substr(m[7], 7) ~ '[1-9]', false);
+	IF NOT (v_year >= 1 AND v_month BETWEEN 1 AND 12
 		AND v_day BETWEEN 1 AND CASE
 			WHEN v_month = 2 AND ((v_year % 4 = 0 AND v_year % 100 <> 0) OR v_year % 400 = 0) THEN 29
 			ELSE (ARRAY[31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[v_month] END
 		AND m[4]::integer <= 23 AND m[5]::integer <= 59 AND m[6]::integer <= 60
-		AND coalesce(m[7]::integer <= 15 AND m[8]::integer <= 59, true);
+		AND coalesce(m[9]::integer <= 15 AND m[10]::integer <= 59, true)
+		AND (m[6]::integer < 60 OR coalesce(m[7] !~ '[1-9]', true))) THEN
+		RETURN false;
+	END IF;
+	/* the instant in UTC, in microseconds of the day */
+	v_utc := ((m[4]::bigint * 60 + m[5]::bigint) * 60 + m[6]::bigint) * 1000000
+		+ coalesce(rpad(left(m[7], 6), 6, '0')::bigint, 0)
+		- CASE m[8] WHEN '-' THEN -1 ELSE 1 END
+		  * coalesce(m[9]::bigint * 60 + m[10]::bigint, 0) * 60000000;
+	RETURN NOT ((v_year, v_month, v_day) = (1, 1, 1) AND v_utc < 0)
+		AND NOT ((v_year, v_month, v_day) = (9999, 12, 31)
+				 AND (v_utc >= 86400000000 OR (v_utc = 86399999999 AND v_more)));
 END
 $$;
 

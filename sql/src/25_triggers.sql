@@ -47,6 +47,9 @@ $$;
  * next_occurrence_id survives un-completing, so re-completing finds it set.
  * A reminder is armed again when remind_at changes; firing it (setting
  * reminded_at alone, aido_reminders_fire) is no edit, so updated_at stays.
+ * The calendar ends with 9999 (API.md's dates): a recurring task whose next
+ * due date would fall after 9999-12-31 UTC completes with no next
+ * occurrence, and a next reminder that would is none.
  */
 CREATE OR REPLACE FUNCTION _aido_tasks_guard()
 RETURNS trigger
@@ -102,12 +105,16 @@ BEGIN
 			/* advance in UTC, so the session's time zone cannot shift it */
 			v_next_due := ((coalesce(NEW.due_date, v_now) AT TIME ZONE 'UTC') + v_step)
 				AT TIME ZONE 'UTC';
+		END IF;
+		IF v_next_due < timestamptz '10000-01-01T00:00:00Z' THEN
 			INSERT INTO aido.tasks (user_id, title, description, completed,
 									priority, tags, due_date, remind_at, recurring,
 									recurring_pattern)
 			VALUES (NEW.user_id, NEW.title, NEW.description, false,
 					NEW.priority, NEW.tags, v_next_due,
-					((NEW.remind_at AT TIME ZONE 'UTC') + v_step) AT TIME ZONE 'UTC',
+					nullif(least(((NEW.remind_at AT TIME ZONE 'UTC') + v_step) AT TIME ZONE 'UTC',
+								 timestamptz '10000-01-01T00:00:00Z'),
+						   timestamptz '10000-01-01T00:00:00Z'),
 					true, NEW.recurring_pattern)
 			RETURNING id INTO NEW.next_occurrence_id;
 		END IF;

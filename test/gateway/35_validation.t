@@ -60,6 +60,14 @@ my @bad = (
       'invalid_datetime', 'a due_date of "tomorrow"' ],
     [ { title => 't', due_date => 1893456000 }, 'due_date', 'wrong_type',
       'a numeric due_date' ],
+    # what the validator once let through to the database (issue 13):
+    # 22008 and a 500, or a row it could not read back
+    [ { title => 't', due_date => '2026-12-31T23:59:60.5Z' }, 'due_date',
+      'invalid_datetime', 'a due_date in a leap second with a fraction' ],
+    [ { title => 't', due_date => '0001-01-01T00:00:00+14:00' }, 'due_date',
+      'invalid_datetime', 'a due_date in 1 BC once in UTC' ],
+    [ { title => 't', due_date => '9999-12-31T23:59:59-15:59' }, 'due_date',
+      'invalid_datetime', 'a due_date in 10000 once in UTC' ],
     [ { title => 't', recurring => $true }, qr/\Arecurring(_pattern)?\z/,
       'inconsistent', 'recurring without a pattern' ],
     [ { title => 't', recurring => $false, recurring_pattern => 'daily' },

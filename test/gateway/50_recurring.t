@@ -115,6 +115,20 @@ for my $c (
 	    '... and no new task');
 }
 
+# The end of the calendar: a monthly task due 9999-12-20 completes, with no
+# next occurrence after 9999-12-31 (issue 13).
+{
+	my $t = $gw->new_task($u, title => 'last of all', recurring => $true,
+	    recurring_pattern => 'monthly', due_date => '9999-12-20T00:00:00Z');
+	my $r = complete($t->{id}, 1);
+	AidoGW::json_ok($r, 200, 'a monthly task due 9999-12-20 can be completed');
+	ok(($r->{json} // {})->{completed} &&
+	    !defined(($r->{json} // {})->{next_occurrence_id}),
+	    '... and has no next occurrence');
+	is(scalar(grep { $_->{title} eq 'last of all' } @{ all_tasks() }), 1,
+	    '... and no new task');
+}
+
 # A task created already completed and recurring.
 {
 	my $t = $gw->new_task($u, title => 'created done', recurring => $true,

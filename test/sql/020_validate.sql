@@ -3,7 +3,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 
-SELECT plan(146);
+SELECT plan(161);
 
 -- "field:code" of each error, in order; '{}' when the task is valid.
 CREATE FUNCTION pg_temp.errors(result jsonb) RETURNS text[]
@@ -179,7 +179,14 @@ SELECT 'due_date ' || v || ' is valid', pg_temp.task('due_date', to_jsonb(v)), f
     '2000-02-29T00:00:00Z',
     '2016-12-31T23:59:60Z',
     '0001-01-01T00:00:00Z',
-    '9999-12-31T23:59:59-15:59'
+    -- the calendar's edges, where the offset or a leap second could leave it
+    '0001-01-01T00:00:00-01:00',
+    '0001-01-01T14:00:00+14:00',
+    '9999-12-31T08:00:00-15:59',
+    '9999-12-31T23:59:59.999999Z',
+    '9999-12-31T23:59:59.9999990Z',
+    '9999-12-30T23:59:60Z',
+    '2026-12-31T23:59:60.000Z'
   ]) AS v;
 INSERT INTO cases (label, task, partial, expected)
 SELECT 'due_date ' || v || ' is invalid_datetime', pg_temp.task('due_date', to_jsonb(v)),
@@ -207,6 +214,16 @@ SELECT 'due_date ' || v || ' is invalid_datetime', pg_temp.task('due_date', to_j
     '2026-01-31_09:00:00Z',
     '26-01-31T09:00:00Z',
     '0000-01-01T00:00:00Z',
+    -- a leap second with a fraction: PostgreSQL refuses 23:59:60.5 (22008)
+    '2026-12-31T23:59:60.5Z',
+    '2026-06-15T12:34:60.4Z',
+    -- instants before 0001 or after 9999 in UTC (issue 13)
+    '0001-01-01T00:00:00+14:00',
+    '0001-01-01T13:59:59.999999+14:00',
+    '9999-12-31T23:59:59-15:59',
+    '9999-12-31T16:00:00-08:00',
+    '9999-12-31T23:59:60Z',
+    '9999-12-31T23:59:59.9999996Z',
     'tomorrow',
     ''
   ]) AS v;
@@ -217,6 +234,24 @@ INSERT INTO cases (label, task, partial, expected) VALUES
      pg_temp.task('due_date', '1769850000'), false, '{due_date:wrong_type}'),
     ('an object due_date is wrong_type',
      pg_temp.task('due_date', '{"date": "2026-01-31"}'), false, '{due_date:wrong_type}');
+
+-- The validator and the database agree at the calendar's edges: a
+-- date-time the validator accepts is stored within 0001-9999 (and so read
+-- back as one it accepts), one it refuses is not (issue 13).
+CREATE FUNCTION pg_temp.storable(v text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN extract(year FROM v::timestamptz AT TIME ZONE 'UTC') BETWEEN 1 AND 9999;
+EXCEPTION WHEN data_exception THEN
+	RETURN false;
+END $$;
+CREATE TEMP TABLE edges AS SELECT v FROM unnest(ARRAY[
+    '2026-12-31T23:59:60.5Z', '2026-12-31T23:59:60Z', '2026-12-31T23:59:60.000Z',
+    '0001-01-01T00:00:00+14:00', '0001-01-01T14:00:00+14:00', '0001-01-01T13:59:59.999999+14:00',
+    '0001-01-01T00:00:00Z', '0001-01-01T00:00:00-01:00',
+    '9999-12-31T23:59:59-15:59', '9999-12-31T08:00:00-15:59', '9999-12-31T08:00:01-15:59',
+    '9999-12-31T23:59:60Z', '9999-12-30T23:59:60Z', '9999-12-31T23:59:59.999999Z',
+    '9999-12-31T23:59:59.9999996Z', '9999-12-31T16:00:00-08:00', '9999-12-31T15:59:59.5-08:00'
+  ]) AS v;
 
 -- recurring and recurring_pattern
 INSERT INTO cases (label, task, partial, expected) VALUES
@@ -350,6 +385,11 @@ SELECT is(aido_validate_task('{"title": "t", "id": 1}') -> 0 ->> 'message',
 SELECT is(aido_validate_task('[]'),
           '[{"field": null, "code": "wrong_type", "message": "task must be a JSON object"}]'::jsonb,
           'a non-object task gives one error with a JSON null field');
+
+SELECT is(ARRAY(SELECT v FROM edges WHERE aido_validate_task(jsonb_build_object('title', 't', 'due_date', v)) = '[]'
+                ORDER BY v),
+          ARRAY(SELECT v FROM edges WHERE pg_temp.storable(v) ORDER BY v),
+          'the validator accepts exactly the date-times at the calendar''s edges that the database stores within 0001-9999');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -6,7 +6,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
-SELECT plan(214);
+SELECT plan(219);
 
 -- Cheap password hashes: this suite is about tasks, not argon2id.
 SET LOCAL aido.password_memory_kib = 1024;
@@ -575,6 +575,24 @@ SELECT ok(abs(extract(epoch FROM (pg_temp.next_of('undated monthly')->>'due_date
                           - (((pg_temp.row_of('undated monthly')->>'completed_at')::timestamptz AT TIME ZONE 'UTC'
                               + interval '1 month') AT TIME ZONE 'UTC'))) < 1,
           'the next due date of an undated monthly task is a month after its completion');
+
+-- the end of the calendar (issue 13): a next due date after 9999-12-31 UTC
+-- would be no date the API can carry; the task completes without one
+CREATE TEMP TABLE count_before_end AS SELECT pg_temp.count_tasks('alice') AS c;
+CALL pg_temp.keep('last monthly', aido_task_create(pg_temp.uid('alice'),
+    '{"title": "Last monthly", "due_date": "9999-12-20T00:00:00Z", "recurring": true, "recurring_pattern": "monthly"}'));
+CALL pg_temp.keep('last daily', aido_task_create(pg_temp.uid('alice'),
+    '{"title": "Last daily", "due_date": "9999-12-30T12:00:00Z", "recurring": true, "recurring_pattern": "daily"}'));
+SELECT lives_ok($$SELECT aido_task_toggle(pg_temp.uid('alice'), pg_temp.tid('last monthly'))$$,
+                'a monthly task due 9999-12-20 can be completed');
+SELECT is(pg_temp.row_of('last monthly')->'completed', 'true'::jsonb, '... and is completed');
+SELECT is(pg_temp.row_of('last monthly')->'next_occurrence_id', 'null'::jsonb,
+          '... with no next occurrence after the calendar''s end');
+CALL pg_temp.run($$SELECT aido_task_toggle(pg_temp.uid('alice'), pg_temp.tid('last daily'))$$);
+SELECT is(pg_temp.next_of('last daily')->>'due_date', '9999-12-31T12:00:00+00:00',
+          'a daily task due 9999-12-30 still has its next one on 9999-12-31');
+SELECT is(pg_temp.count_tasks('alice'), (SELECT c + 3 FROM count_before_end),
+          'and only that one was created');
 
 -- not recurring: nothing new
 CREATE TEMP TABLE count_before_plain AS SELECT pg_temp.count_tasks('alice') AS c;

@@ -41,8 +41,18 @@ main(void)
 	row("57014", 503, "unavailable");
 	row("57P01", 503, "unavailable");
 
+	/* Class 22: the request's data, 400 whatever the code (issue 13). */
+	row("22008", 400, "bad_request");
+	row("22007", 400, "bad_request");
+	row("22001", 400, "bad_request");
+	row("22003", 400, "bad_request");
+	row("2200G", 400, "bad_request");
+
+	/* Class 40: transient, 503. */
+	row("40P01", 503, "unavailable");
+	row("40001", 503, "unavailable");
+
 	/* Unmapped: a bug, 500. */
-	row("22001", 500, "internal_error");
 	row("23502", 500, "internal_error");
 	row("23503", 500, "internal_error");
 	row("42883", 500, "internal_error");
@@ -53,8 +63,8 @@ main(void)
 	row(NULL, 500, "internal_error");
 
 	/* Exact codes are not taken for their class. */
-	row("22024", 500, "internal_error");
 	row("28001", 500, "internal_error");
+	row("22023", 400, "invalid_parameter");
 
 	ok(gw_errors_connection(NULL), "no SQLSTATE: the connection failed");
 	ok(gw_errors_connection("08006"), "08006 is a connection failure");
