@@ -277,7 +277,7 @@ SQL
 		read -r checked bad < <(q -c "
 			SELECT count(*), count(*) FILTER (WHERE
 					aido_validate_task(to_jsonb(t) - ARRAY['id', 'user_id', 'created_at', 'updated_at',
-														   'completed_at', 'next_occurrence_id']) <> '[]'
+														   'completed_at', 'next_occurrence_id', 'reminded_at']) <> '[]'
 					OR t.title <> _aido_trim(t.title)
 					OR t.tags <> _aido_normalize_tags(t.tags)
 					OR t.completed <> (t.completed_at IS NOT NULL)
