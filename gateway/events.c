@@ -72,6 +72,7 @@ static struct gw_sql		 ev_stmt;
 static int			 ev_job;
 static u_int64_t		 ev_remind_at;	/* 0: unknown, ask now */
 static u_int64_t		 ev_pruned_at;
+static int			 ev_nreaders;
 
 static int	ev_params(struct http_request *, struct gw_ctx *,
 		    struct ev_reader *, int *);
@@ -79,6 +80,7 @@ static struct ev_reader	*ev_reader_new(struct gw_ctx *, int);
 static void	ev_reader_free(struct ev_reader *);
 static void	ev_tick(void *, u_int64_t);
 static void	ev_start(int, u_int64_t);
+static void	ev_next(u_int64_t);
 static char	*ev_poll_sql_params(const char **, char **, char **, char **);
 static void	ev_done(struct gw_ctx *);
 static void	ev_finish(const char *);
@@ -320,14 +322,26 @@ ev_tick(void *arg, u_int64_t now)
 			ev_send(r, ": keep-alive\n\n", 14);
 	}
 
+	ev_nreaders = readers;
+	if (ev_job != EV_JOB_NONE)
+		return;
+	/* The poll first: reminders and pruning follow it (ev_finish). */
+	if (readers > 0)
+		ev_start(EV_JOB_POLL, now);
+	else
+		ev_next(now);
+}
+
+/* After a poll, or with no reader: a reminder check, or a prune, if due. */
+static void
+ev_next(u_int64_t now)
+{
 	if (ev_job != EV_JOB_NONE)
 		return;
 	if (ev_remind_at == 0 || now >= ev_remind_at)
 		ev_start(EV_JOB_REMIND, now);
-	else if (readers > 0 && now - ev_pruned_at >= EV_PRUNE_MS)
+	else if (ev_nreaders > 0 && now - ev_pruned_at >= EV_PRUNE_MS)
 		ev_start(EV_JOB_PRUNE, now);
-	else if (readers > 0)
-		ev_start(EV_JOB_POLL, now);
 }
 
 /*
@@ -519,8 +533,10 @@ ev_finish(const char *value)
 		if (r->polled && r->kind == EV_POLL && now >= r->deadline)
 			ev_answer(r, NULL, r->after);
 	}
-	if (job == EV_JOB_POLL)
+	if (job == EV_JOB_POLL) {
 		ev_nflight = 0;
+		ev_next(now);
+	}
 	json_decref(j);
 }
 

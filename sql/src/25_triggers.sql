@@ -126,15 +126,15 @@ $$;
 /*
  * The change log: every row written to aido.tasks, by the API or by a
  * DBA's own SQL, appends one event in the same transaction, so a rolled
- * back change leaves none.  The task is stored as the API shows it, its
- * times in UTC whatever the writer's time zone.  seq is given later, once
- * the transaction has committed (_aido_events_settle in 67_events.sql).
+ * back change leaves none.  The task is stored as the API shows it (the
+ * API's functions write in UTC; a DBA's session writes its times with its
+ * own offset, as valid).  No SET clause: it would make every row's call
+ * save and restore the settings, which writers feel.  seq is given later,
+ * once the transaction has committed (_aido_events_settle, 67_events.sql).
  */
 CREATE OR REPLACE FUNCTION _aido_tasks_log()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-SET TimeZone = 'UTC'
 AS $$
 DECLARE
 	v_type text;
@@ -143,10 +143,12 @@ BEGIN
 		v_type := 'created';
 	ELSIF TG_OP = 'DELETE' THEN
 		INSERT INTO aido.task_events (user_id, event_type, task_id, task_data)
-		VALUES (OLD.user_id, 'deleted', OLD.id, to_jsonb(OLD));
+		VALUES (OLD.user_id, 'deleted', OLD.id, pg_catalog.to_jsonb(OLD));
 		RETURN NULL;
 	ELSIF OLD.reminded_at IS NULL AND NEW.reminded_at IS NOT NULL
-		  AND to_jsonb(NEW) - 'reminded_at' = to_jsonb(OLD) - 'reminded_at' THEN
+		  AND (pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.-) 'reminded_at'::text)
+			  OPERATOR(pg_catalog.=)
+			  (pg_catalog.to_jsonb(OLD) OPERATOR(pg_catalog.-) 'reminded_at'::text) THEN
 		v_type := 'reminder';
 	ELSIF NEW.completed AND NOT OLD.completed THEN
 		v_type := 'completed';
@@ -154,7 +156,7 @@ BEGIN
 		v_type := 'updated';
 	END IF;
 	INSERT INTO aido.task_events (user_id, event_type, task_id, task_data)
-	VALUES (NEW.user_id, v_type, NEW.id, to_jsonb(NEW));
+	VALUES (NEW.user_id, v_type, NEW.id, pg_catalog.to_jsonb(NEW));
 	RETURN NULL;
 END
 $$;

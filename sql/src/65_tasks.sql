@@ -167,6 +167,7 @@ RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
+SET TimeZone = 'UTC'	-- the deleted event's task, as every API write: in UTC
 AS $$
 BEGIN
 	PERFORM _aido_check_session(aido_task_delete.user_id, aido_task_delete.session_id);
