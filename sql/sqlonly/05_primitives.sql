@@ -256,6 +256,51 @@ END
 $$;
 
 /*
+ * aido_validate_task's verdicts on recurring and recurring_pattern, which
+ * are judged together (a pattern needs recurring true, and the reverse), in
+ * extension/validate.c's order.
+ */
+CREATE OR REPLACE FUNCTION _aido_validate_recurring(task jsonb, partial boolean)
+RETURNS jsonb[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+	e jsonb[] := '{}';
+	v jsonb;
+	v_recurring text;
+	v_pattern text;
+BEGIN
+	v := task -> 'recurring';
+	v_recurring := CASE WHEN v IS NULL THEN 'absent' WHEN jsonb_typeof(v) <> 'boolean' THEN 'invalid'
+						WHEN v = 'true' THEN 'true' ELSE 'false' END;
+	IF v_recurring = 'invalid' THEN
+		e := e || @extschema@._aido_error('recurring', 'wrong_type', 'recurring must be true or false');
+	END IF;
+
+	v := task -> 'recurring_pattern';
+	v_pattern := CASE WHEN v IS NULL THEN 'absent' WHEN jsonb_typeof(v) = 'null' THEN 'null'
+					  WHEN jsonb_typeof(v) <> 'string' THEN 'wrong_type'
+					  WHEN v #>> '{}' IN ('daily', 'weekly', 'monthly') THEN 'value'
+					  ELSE 'invalid_choice' END;
+	IF v_pattern = 'wrong_type' THEN
+		e := e || @extschema@._aido_error('recurring_pattern', 'wrong_type', 'recurring_pattern must be a string or null');
+	ELSIF v_pattern = 'invalid_choice' THEN
+		e := e || @extschema@._aido_error('recurring_pattern', 'invalid_choice',
+			'recurring_pattern must be one of daily, weekly, monthly');
+	ELSIF v_recurring = 'invalid' THEN
+		NULL;
+	ELSIF v_recurring = 'true' AND (v_pattern = 'null' OR (NOT partial AND v_pattern = 'absent')) THEN
+		e := e || @extschema@._aido_error('recurring_pattern', 'inconsistent',
+			'recurring_pattern is required when recurring is true');
+	ELSIF (v_recurring = 'false' OR (NOT partial AND v_recurring = 'absent')) AND v_pattern = 'value' THEN
+		e := e || @extschema@._aido_error('recurring_pattern', 'inconsistent',
+			'recurring_pattern must be null unless recurring is true');
+	END IF;
+	RETURN e;
+END
+$$;
+
+/*
  * extension/validate.c in PL/pgSQL: the same verdicts, field by field, in
  * the same order (the editable fields, then the other keys in the jsonb's
  * own order).  test/fuzz/validate-diff.pl holds the two to it.
@@ -268,8 +313,6 @@ DECLARE
 	e jsonb[] := '{}';
 	v jsonb;
 	v_text text;
-	v_recurring text;
-	v_pattern text;
 	k text;
 BEGIN
 	IF jsonb_typeof(task) <> 'object' THEN
@@ -323,32 +366,7 @@ BEGIN
 		END IF;
 	END LOOP;
 
-	v := task -> 'recurring';
-	v_recurring := CASE WHEN v IS NULL THEN 'absent' WHEN jsonb_typeof(v) <> 'boolean' THEN 'invalid'
-						WHEN v = 'true' THEN 'true' ELSE 'false' END;
-	IF v_recurring = 'invalid' THEN
-		e := e || @extschema@._aido_error('recurring', 'wrong_type', 'recurring must be true or false');
-	END IF;
-
-	v := task -> 'recurring_pattern';
-	v_pattern := CASE WHEN v IS NULL THEN 'absent' WHEN jsonb_typeof(v) = 'null' THEN 'null'
-					  WHEN jsonb_typeof(v) <> 'string' THEN 'wrong_type'
-					  WHEN v #>> '{}' IN ('daily', 'weekly', 'monthly') THEN 'value'
-					  ELSE 'invalid_choice' END;
-	IF v_pattern = 'wrong_type' THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'wrong_type', 'recurring_pattern must be a string or null');
-	ELSIF v_pattern = 'invalid_choice' THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'invalid_choice',
-			'recurring_pattern must be one of daily, weekly, monthly');
-	ELSIF v_recurring = 'invalid' THEN
-		NULL;
-	ELSIF v_recurring = 'true' AND (v_pattern = 'null' OR (NOT partial AND v_pattern = 'absent')) THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'inconsistent',
-			'recurring_pattern is required when recurring is true');
-	ELSIF (v_recurring = 'false' OR (NOT partial AND v_recurring = 'absent')) AND v_pattern = 'value' THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'inconsistent',
-			'recurring_pattern must be null unless recurring is true');
-	END IF;
+	e := e || @extschema@._aido_validate_recurring(task, partial);
 
 	FOR k IN SELECT jsonb_object_keys(task) LOOP
 		IF k IN ('id', 'user_id', 'created_at', 'updated_at', 'completed_at', 'next_occurrence_id',
