@@ -47,3 +47,43 @@ BEGIN
 	END IF;
 END
 $guard$;
+
+/*
+ * aido_owner owns aido's routines, tables and settings: a NOLOGIN role
+ * with no BYPASSRLS and no membership in neon_superuser or
+ * pg_read_all_data, so that the SECURITY DEFINER functions run as a role
+ * that reaches aido's data and nothing else, not as the database owner
+ * (on Neon: BYPASSRLS and pg_read_all_data, every table of the database).
+ * The installer becomes its member (PostgreSQL 16 gives the creating
+ * CREATEROLE role ADMIN on a new role, not SET or INHERIT).  aido_health()
+ * counts every client backend, as the C flavor does, where the installer
+ * may let aido_owner read the statistics (pg_monitor on Neon); elsewhere
+ * it counts those it can see.  90_flavor.sql hands everything over.
+ */
+DO $owner$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'aido_owner') THEN
+		CREATE ROLE aido_owner NOLOGIN;
+	END IF;
+	IF NOT pg_catalog.pg_has_role(current_user, 'aido_owner', 'USAGE') THEN
+		IF pg_catalog.current_setting('server_version_num')::integer >= 160000 THEN
+			EXECUTE pg_catalog.format('GRANT aido_owner TO %I WITH INHERIT TRUE, SET TRUE', current_user);
+		ELSE
+			EXECUTE pg_catalog.format('GRANT aido_owner TO %I', current_user);
+		END IF;
+	END IF;
+	EXECUTE pg_catalog.format('GRANT CREATE ON DATABASE %I TO aido_owner', pg_catalog.current_database());
+	GRANT USAGE, CREATE ON SCHEMA @extschema@ TO aido_owner;
+	IF NOT pg_catalog.pg_has_role('aido_owner', 'pg_read_all_stats', 'USAGE') THEN
+		BEGIN
+			GRANT pg_read_all_stats TO aido_owner;
+		EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
+			BEGIN
+				GRANT pg_monitor TO aido_owner;
+			EXCEPTION WHEN insufficient_privilege OR invalid_grant_operation THEN
+				NULL;
+			END;
+		END;
+	END IF;
+END
+$owner$;

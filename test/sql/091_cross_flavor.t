@@ -72,7 +72,7 @@ psql_ok($db{s1}, qq{ALTER DATABASE $db{s1} OWNER TO $owner; ALTER SCHEMA public 
 {
 	local $ENV{PGUSER} = $owner;
 	local $ENV{PGPASSWORD} = $ENV{AIDO_TEST_OWNER_PASSWORD};
-	my $log = `pg_restore --no-owner --no-privileges --exit-on-error -d $db{s1} $dir/c.dump 2>&1`;
+	my $log = `pg_restore --no-owner --no-privileges --role=aido_owner --exit-on-error -d $db{s1} $dir/c.dump 2>&1`;
 	is($?, 0, 'pg_restore into the SQL-only flavor, as its owner (no superuser)') or diag($log);
 }
 my (undef, $created) = as_owner($db{s1}, 'SELECT count(*) FROM aido_bootstrap()');

@@ -9,7 +9,7 @@
 # test/run-suites' Neon-like owner, made for the SQL-only pass)
 use strict;
 use warnings;
-use Test::More tests => 31;
+use Test::More tests => 34;
 use File::Temp qw(tempdir);
 use lib 'test/sql/lib';
 use AidoPsql qw(psql psql_ok);
@@ -160,3 +160,21 @@ unlike($neon, qr/npg/, 'the password is not printed');
 like(dry_run('postgresql+asyncpg://u:p\@db.example.com:6543/app?ssl=true'),
 	 qr/dbname=app host=db\.example\.com port=6543 sslmode=require user=u/,
 	 "asyncpg's scheme and ssl=true; a remote host requires TLS");
+
+# aido_owner owns aido, and can reach nothing else: the SECURITY DEFINER
+# functions do not run as the database owner (on Neon: BYPASSRLS,
+# pg_read_all_data)
+is(psql_ok($db, q{SELECT string_agg(x, ', ') FROM (
+	SELECT p.oid::regprocedure::text FROM pg_proc p
+	WHERE p.pronamespace = 'public'::regnamespace AND p.proname ~ '^_?aido_' AND p.proowner <> 'aido_owner'::regrole
+	UNION ALL SELECT n.nspname FROM pg_namespace n WHERE n.nspname IN ('aido', 'aido_config') AND n.nspowner <> 'aido_owner'::regrole
+	UNION ALL SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE n.nspname IN ('aido', 'aido_config') AND c.relkind IN ('r', 'S') AND c.relowner <> 'aido_owner'::regrole) AS o(x)}),
+   '', "aido_owner owns every routine, schema, table and sequence of aido");
+is(psql_ok($db, q{SELECT rolcanlogin || ' ' || rolbypassrls || ' ' || rolsuper || ' ' || rolcreaterole || ' '
+	|| pg_has_role('aido_owner', 'neon_superuser', 'MEMBER') || ' ' || pg_has_role('aido_owner', 'pg_read_all_data', 'MEMBER')
+	FROM pg_roles WHERE rolname = 'aido_owner'}),
+   'false false false false false false', 'aido_owner cannot log in, bypass RLS, create roles or read all data');
+psql_ok($db, "SET ROLE $owner; CREATE TABLE public.not_aido (x int)");
+like(`psql -X -q -At -d $db -c 'SET ROLE aido_owner' -c 'SELECT count(*) FROM public.not_aido' 2>&1`, qr/permission denied/,
+	 "so a definer function could not read a table of the database's that is not aido's, which the owner can");
