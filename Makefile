@@ -14,13 +14,14 @@
 #   make run        start the gateway (and, without DATABASE_URL, a local cluster)
 #   make bench      benchmarks (see bench/README.md)
 #   make bench-peer aido against the benchmark peer (bench/peer/) only
+#   make bench-events the change feed: 1,000 SSE subscribers, the change log's cost (bench/events.sh)
 
 SHELL := /bin/bash
 PG_CONFIG ?= pg_config
 # Non-root users install through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps extension gateway unit install test run bench bench-peer clean \
+.PHONY: all deps extension gateway unit install test run bench bench-peer bench-events clean \
 	test-faults fuzz fuzz-build asan install-db
 
 all: deps extension gateway
@@ -77,6 +78,10 @@ bench: all install
 bench-peer: all install
 	@scripts/deps.sh bench
 	BENCH_MODE=peer bench/run
+
+bench-events: all install
+	@scripts/deps.sh bench
+	bench/events.sh
 
 clean:
 	$(MAKE) -C extension clean
