@@ -40,6 +40,9 @@
 	"\"due_date\":{\"type\":[\"string\",\"null\"],\"description\":"	\
 	"\"When the task is due: an RFC 3339 date-time with an offset, "	\
 	"e.g. 2026-05-01T17:00:00Z.\"},"					\
+	"\"remind_at\":{\"type\":[\"string\",\"null\"],\"description\":"	\
+	"\"When to remind the user (a reminder event fires once): an RFC "	\
+	"3339 date-time with an offset.\"},"					\
 	"\"recurring\":{\"type\":\"boolean\",\"description\":\"True for a "	\
 	"task that comes back: completing it creates the next one.\"},"	\
 	"\"recurring_pattern\":{\"type\":[\"string\",\"null\"],\"enum\":"	\
@@ -60,7 +63,9 @@
 	"{\"type\":\"boolean\"},\"completed_at\":{\"type\":[\"string\","	\
 	"\"null\"]},\"priority\":{\"type\":\"string\"},\"tags\":{\"type\":"	\
 	"\"array\",\"items\":{\"type\":\"string\"}},\"due_date\":{\"type\":"	\
-	"[\"string\",\"null\"]},\"recurring\":{\"type\":\"boolean\"},"	\
+	"[\"string\",\"null\"]},\"remind_at\":{\"type\":[\"string\","	\
+	"\"null\"]},\"reminded_at\":{\"type\":[\"string\",\"null\"]},"	\
+	"\"recurring\":{\"type\":\"boolean\"},"				\
 	"\"recurring_pattern\":{\"type\":[\"string\",\"null\"]},"		\
 	"\"next_occurrence_id\":{\"type\":[\"string\",\"null\"]},"		\
 	"\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":"	\

@@ -1937,7 +1937,8 @@ BEGIN
 		RETURN _aido_mcp_done(v_task, 'deleted')::json;
 	WHEN 'update_task' THEN
 		PERFORM _aido_mcp_check_fields(v_args, ARRAY['task_id', 'title', 'description',
-			'completed', 'priority', 'tags', 'due_date', 'recurring', 'recurring_pattern']);
+			'completed', 'priority', 'tags', 'due_date', 'remind_at', 'recurring',
+			'recurring_pattern']);
 		v_id := _aido_mcp_task_id(v_args);
 		RETURN _aido_mcp_done(aido_task_update(v_user, v_id, v_args - 'task_id', NULL),
 			'updated')::json;

@@ -11,7 +11,7 @@ SET LOCAL aido.password_iterations = 1;
 -- far from UTC: events and reminders must still be in UTC
 SET LOCAL TimeZone = 'America/Los_Angeles';
 
-SELECT plan(47);
+SELECT plan(48);
 
 CREATE TEMP TABLE actor (name text PRIMARY KEY, s jsonb NOT NULL);
 INSERT INTO actor VALUES
@@ -77,6 +77,9 @@ SELECT is(aido_task_replace(pg_temp.uid('alice'), pg_temp.tid('call'), '{"title"
 		  'null'::jsonb, 'a PUT without remind_at clears it');
 SELECT is(aido_task_update(pg_temp.uid('alice'), pg_temp.tid('call'), '{"remind_at": "2030-02-01T09:00:00Z"}') ->> 'remind_at',
 		  '2030-02-01T09:00:00+00:00', 'a patch sets remind_at');
+SELECT aido_mcp_call(pg_temp.uid('alice'), 'add_task', '{"title": "via mcp", "remind_at": "2031-01-01T00:00:00Z"}', NULL);
+SELECT is((SELECT remind_at FROM aido.tasks WHERE title = 'via mcp'), '2031-01-01T00:00:00Z'::timestamptz,
+		  'the assistant''s add_task sets remind_at too');
 
 -- reminders fire once ----------------------------------------------------
 
