@@ -140,6 +140,7 @@ int	gw_router_auth(struct http_request *, struct gw_ctx *);
 /* http.c */
 void	gw_http_connect(struct connection *);
 void	gw_http_send(struct http_request *, int, const void *, size_t);
+void	gw_http_body(struct http_request *, struct gw_ctx *, size_t);
 void	gw_http_send_static(struct http_request *, int, void *, size_t);
 void	gw_http_json(struct http_request *, int, const char *, size_t);
 void	gw_http_error(struct http_request *, int, const char *,

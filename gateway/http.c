@@ -536,6 +536,29 @@ http_name(const u_int8_t *line, size_t len, const char *name)
 }
 
 /*
+ * Reads the request's body, len bytes (its Content-Length, which the caller
+ * has held to GW_BODY_MAX), into ctx->body, NUL-terminated so that it can
+ * be parsed and passed on as a text parameter.  The JSON body routes and
+ * POST /mcp share it.
+ */
+void
+gw_http_body(struct http_request *req, struct gw_ctx *ctx, size_t len)
+{
+	ssize_t		 ret;
+
+	ctx->body = kore_malloc(len + 1);
+	ctx->body_len = 0;
+	while (ctx->body_len < len) {
+		ret = http_body_read(req, ctx->body + ctx->body_len,
+		    len - ctx->body_len);
+		if (ret <= 0)
+			break;
+		ctx->body_len += ret;
+	}
+	ctx->body[ctx->body_len] = '\0';
+}
+
+/*
  * A body that outlives every request (a file held in memory since start,
  * routes_static.c): sent from where it is, not copied.
  */

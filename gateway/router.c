@@ -235,7 +235,6 @@ router_body(struct http_request *req, struct gw_ctx *ctx)
 {
 	json_t		*json;
 	json_error_t	 jerr;
-	ssize_t		 ret;
 	size_t		 len;
 	char		 detail[320];
 
@@ -258,16 +257,7 @@ router_body(struct http_request *req, struct gw_ctx *ctx)
 		return (0);
 	}
 
-	ctx->body = kore_malloc(len + 1);
-	ctx->body_len = 0;
-	while (ctx->body_len < len) {
-		ret = http_body_read(req, ctx->body + ctx->body_len,
-		    len - ctx->body_len);
-		if (ret <= 0)
-			break;
-		ctx->body_len += ret;
-	}
-	ctx->body[ctx->body_len] = '\0';
+	gw_http_body(req, ctx, len);
 
 	json = json_loadb(ctx->body, ctx->body_len, JSON_DECODE_ANY, &jerr);
 	if (json == NULL) {
