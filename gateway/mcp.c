@@ -77,6 +77,7 @@ static int	mcp_same(const char *, const char *);
 static int	mcp_name_matches(const char *, const char *);
 static int	mcp_supported(const char *);
 static int	mcp_dispatch(struct http_request *, struct gw_ctx *);
+static int	mcp_auth(struct http_request *, struct gw_ctx *);
 static void	mcp_initialize(struct http_request *, struct gw_ctx *);
 static void	mcp_discover(struct http_request *, struct gw_ctx *);
 static void	mcp_tools_list(struct http_request *, struct gw_ctx *);
@@ -91,6 +92,7 @@ static void	mcp_result_open(struct kore_buf *, struct gw_ctx *);
 static void	mcp_result(struct http_request *, struct gw_ctx *, json_t *);
 static void	mcp_error(struct http_request *, struct gw_ctx *, int, int,
 		    const char *, json_t *);
+static json_t	*mcp_version_list(void);
 static void	mcp_unsupported(struct http_request *, struct gw_ctx *,
 		    const char *);
 static void	mcp_send(struct http_request *, int, json_t *);
@@ -211,7 +213,6 @@ mcp_read(struct http_request *req, struct gw_ctx *ctx)
 	json_t		*msg, *id, *method;
 	json_error_t	 jerr;
 	const char	*ct;
-	ssize_t		 ret;
 	size_t		 len;
 
 	ct = gw_http_header(req, "content-type");
@@ -229,16 +230,7 @@ mcp_read(struct http_request *req, struct gw_ctx *ctx)
 		return (0);
 	}
 
-	ctx->body = kore_malloc(len + 1);
-	ctx->body_len = 0;
-	while (ctx->body_len < len) {
-		ret = http_body_read(req, ctx->body + ctx->body_len,
-		    len - ctx->body_len);
-		if (ret <= 0)
-			break;
-		ctx->body_len += ret;
-	}
-	ctx->body[ctx->body_len] = '\0';
+	gw_http_body(req, ctx, len);
 
 	msg = json_loadb(ctx->body, ctx->body_len, JSON_DECODE_ANY, &jerr);
 	if (msg == NULL) {
@@ -449,18 +441,11 @@ mcp_dispatch(struct http_request *req, struct gw_ctx *ctx)
 {
 	const char	*m = ctx->mcp.method;
 	int		 modern = ctx->mcp.modern;
+	int		 ret;
 
-	if (gw_http_header(req, "authorization") != NULL) {
-		switch (gw_router_auth(req, ctx)) {
-		case KORE_RESULT_OK:
-			break;
-		case KORE_RESULT_RETRY:
-			return (KORE_RESULT_RETRY);
-		default:
-			return (KORE_RESULT_OK);
-		}
-		ctx->mcp.authenticated = 1;
-	}
+	if (gw_http_header(req, "authorization") != NULL &&
+	    (ret = mcp_auth(req, ctx)) != KORE_RESULT_OK)
+		return (ret == KORE_RESULT_RETRY ? ret : KORE_RESULT_OK);
 
 	if (ctx->mcp.id == NULL) {
 		gw_http_send(req, 202, NULL, 0);
@@ -482,6 +467,23 @@ mcp_dispatch(struct http_request *req, struct gw_ctx *ctx)
 		    "Method not found", NULL);
 
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * The caller's token, checked once a request (one that sends a token is
+ * checked before any method; tools/call needs one), as gw_router_auth
+ * answers: KORE_RESULT_ERROR once a 401 is sent.
+ */
+static int
+mcp_auth(struct http_request *req, struct gw_ctx *ctx)
+{
+	int		 ret;
+
+	if (ctx->mcp.authenticated)
+		return (KORE_RESULT_OK);
+	if ((ret = gw_router_auth(req, ctx)) == KORE_RESULT_OK)
+		ctx->mcp.authenticated = 1;
+	return (ret);
 }
 
 /*
@@ -511,20 +513,12 @@ mcp_initialize(struct http_request *req, struct gw_ctx *ctx)
 static void
 mcp_discover(struct http_request *req, struct gw_ctx *ctx)
 {
-	json_t		*versions;
-	int		 i;
-
-	versions = json_array();
-	for (i = 0; mcp_versions[i] != NULL; i++)
-		(void)json_array_append_new(versions,
-		    json_string(mcp_versions[i]));
-
 	mcp_result(req, ctx, json_pack("{s:o, s:{s:{}}, s:{s:{s:s, s:s}},"
-	    " s:s, s:i, s:s}", "supportedVersions", versions, "capabilities",
-	    "tools", "_meta", "io.modelcontextprotocol/serverInfo", "name",
-	    MCP_SERVER_NAME, "version", MCP_SERVER_VERSION, "instructions",
-	    mcp_instructions, "ttlMs", MCP_LIST_TTL_MS, "cacheScope",
-	    "public"));
+	    " s:s, s:i, s:s}", "supportedVersions", mcp_version_list(),
+	    "capabilities", "tools", "_meta",
+	    "io.modelcontextprotocol/serverInfo", "name", MCP_SERVER_NAME,
+	    "version", MCP_SERVER_VERSION, "instructions", mcp_instructions,
+	    "ttlMs", MCP_LIST_TTL_MS, "cacheScope", "public"));
 }
 
 /* One page: the same for every user, so cacheable by anyone. */
@@ -554,6 +548,7 @@ mcp_tools_call(struct http_request *req, struct gw_ctx *ctx)
 {
 	json_t		*args;
 	const char	*name, *fixture;
+	int		 ret;
 
 	name = json_string_value(json_object_get(ctx->mcp.params, "name"));
 	args = json_object_get(ctx->mcp.params, "arguments");
@@ -574,17 +569,8 @@ mcp_tools_call(struct http_request *req, struct gw_ctx *ctx)
 		return (KORE_RESULT_OK);
 	}
 
-	if (!ctx->mcp.authenticated) {
-		switch (gw_router_auth(req, ctx)) {
-		case KORE_RESULT_OK:
-			break;
-		case KORE_RESULT_RETRY:
-			return (KORE_RESULT_RETRY);
-		default:
-			return (KORE_RESULT_OK);
-		}
-		ctx->mcp.authenticated = 1;
-	}
+	if ((ret = mcp_auth(req, ctx)) != KORE_RESULT_OK)
+		return (ret == KORE_RESULT_RETRY ? ret : KORE_RESULT_OK);
 
 	free(ctx->json);
 	ctx->json = args ? json_dumps(args, JSON_COMPACT) : NULL;
@@ -805,16 +791,8 @@ static void
 mcp_unsupported(struct http_request *req, struct gw_ctx *ctx,
     const char *asked)
 {
-	json_t		*versions;
-	int		 i;
-
-	versions = json_array();
-	for (i = 0; mcp_versions[i] != NULL; i++)
-		(void)json_array_append_new(versions,
-		    json_string(mcp_versions[i]));
-
 	mcp_error(req, ctx, 400, MCP_UNSUPPORTED, "Unsupported protocol "
-	    "version", json_pack("{s:o, s:s}", "supported", versions,
+	    "version", json_pack("{s:o, s:s}", "supported", mcp_version_list(),
 	    "requested", asked));
 }
 
@@ -906,4 +884,19 @@ mcp_base(struct http_request *req, char *buf, size_t len)
 		    gw_cfg.api_port);
 	else
 		(void)snprintf(buf, len, "%s://%s", proto, host);
+}
+
+/* The protocol versions there are, newest first, as a JSON array. */
+static json_t *
+mcp_version_list(void)
+{
+	json_t		*versions;
+	int		 i;
+
+	versions = json_array();
+	for (i = 0; mcp_versions[i] != NULL; i++)
+		(void)json_array_append_new(versions,
+		    json_string(mcp_versions[i]));
+
+	return (versions);
 }
