@@ -63,6 +63,7 @@
 #define GW_CALL_EMPTY		0x02	/* success is 204, no body */
 #define GW_CALL_LOCATION	0x04	/* Location: the path + result's id */
 #define GW_CALL_PROC		0x08	/* a procedure: CALL, not SELECT */
+#define GW_CALL_TASKS		0x10	/* writes tasks: a reminder may move */
 
 struct http_request;
 struct gw_ctx;

@@ -220,9 +220,7 @@ db_reply(struct http_request *req, struct gw_ctx *ctx)
 	}
 
 	/* A task written here may carry a reminder due sooner. */
-	if (!(call->flags & GW_CALL_READ) &&
-	    (!strncmp(call->func, "aido_task_", 10) ||
-	    !strcmp(call->func, "aido_mcp_call")))
+	if (call->flags & GW_CALL_TASKS)
 		gw_events_task_written();
 
 	if (db->result == NULL || db->result_null) {

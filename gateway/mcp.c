@@ -111,8 +111,9 @@ static struct gw_call	mcp_calls[] = {
 	{ "aido_mcp_call", GW_CALL_READ, 200, { GW_ARG_ACTOR, GW_ARG_TEXT,
 	    GW_ARG_JSON, GW_ARG_SESSION }, .reply = mcp_call_reply,
 	    .fail = mcp_call_fail },
-	{ "aido_mcp_call", 0, 200, { GW_ARG_ACTOR, GW_ARG_TEXT, GW_ARG_JSON,
-	    GW_ARG_SESSION }, .reply = mcp_call_reply, .fail = mcp_call_fail },
+	{ "aido_mcp_call", GW_CALL_TASKS, 200, { GW_ARG_ACTOR, GW_ARG_TEXT,
+	    GW_ARG_JSON, GW_ARG_SESSION }, .reply = mcp_call_reply,
+	    .fail = mcp_call_fail },
 };
 
 /* In each worker, once: the SQL of the calls. */

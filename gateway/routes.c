@@ -33,6 +33,7 @@
 #define EMPTY		GW_CALL_EMPTY
 #define LOCATION	GW_CALL_LOCATION
 #define PROC		GW_CALL_PROC
+#define TASKS		GW_CALL_TASKS
 
 #define ACTOR		GW_ARG_ACTOR
 #define SESSION		GW_ARG_SESSION
@@ -79,15 +80,15 @@ struct gw_route	gw_routes[] = {
 	{ "/api/tasks", GET, AUTH, NULL, { "aido_task_list_json", READ, 200,
 	    { ACTOR, QUERY, SESSION } } },
 	{ "/api/tasks", POST, AUTH | BODY, NULL, { "aido_task_create",
-	    LOCATION, 201, { ACTOR, JSON, SESSION } } },
+	    LOCATION | TASKS, 201, { ACTOR, JSON, SESSION } } },
 	{ "/api/tasks/{id}", GET, AUTH, NULL, { "aido_task_get", READ, 200,
 	    { ACTOR, ID, SESSION } } },
 	{ "/api/tasks/{id}", PATCH, AUTH | BODY, NULL, { "aido_task_update",
-	    0, 200, { ACTOR, ID, JSON, SESSION } } },
+	    TASKS, 200, { ACTOR, ID, JSON, SESSION } } },
 	{ "/api/tasks/{id}", PUT, AUTH | BODY, NULL, { "aido_task_replace",
-	    0, 200, { ACTOR, ID, JSON, SESSION } } },
-	{ "/api/tasks/{id}", DELETE, AUTH, NULL, { "aido_task_delete", EMPTY,
-	    0, { ACTOR, ID, SESSION } } },
+	    TASKS, 200, { ACTOR, ID, JSON, SESSION } } },
+	{ "/api/tasks/{id}", DELETE, AUTH, NULL, { "aido_task_delete",
+	    EMPTY | TASKS, 0, { ACTOR, ID, SESSION } } },
 
 	{ "/api/conversations", GET, AUTH, NULL,
 	    { "aido_conversation_list_json", READ, 200,
@@ -134,18 +135,18 @@ struct gw_route	gw_routes[] = {
 	    .before = route_tasks_compat_query,
 	    .reply = route_tasks_compat_page } },
 	{ "/api/{user}/tasks", POST, AUTH | USER | BODY, NULL,
-	    { "aido_task_create", LOCATION, 201, { ACTOR, JSON, SESSION } } },
+	    { "aido_task_create", LOCATION | TASKS, 201, { ACTOR, JSON, SESSION } } },
 	{ "/api/{user}/tasks/{id}", GET, AUTH | USER, NULL,
 	    { "aido_task_get", READ, 200, { ACTOR, ID, SESSION } } },
 	{ "/api/{user}/tasks/{id}", PATCH, AUTH | USER | BODY, NULL,
-	    { "aido_task_update", 0, 200, { ACTOR, ID, JSON, SESSION } } },
+	    { "aido_task_update", TASKS, 200, { ACTOR, ID, JSON, SESSION } } },
 	/* PUT updates the fields sent, as every Evolution of Todo backend */
 	{ "/api/{user}/tasks/{id}", PUT, AUTH | USER | BODY, NULL,
-	    { "aido_task_update", 0, 200, { ACTOR, ID, JSON, SESSION } } },
+	    { "aido_task_update", TASKS, 200, { ACTOR, ID, JSON, SESSION } } },
 	{ "/api/{user}/tasks/{id}", DELETE, AUTH | USER, NULL,
-	    { "aido_task_delete", EMPTY, 0, { ACTOR, ID, SESSION } } },
+	    { "aido_task_delete", EMPTY | TASKS, 0, { ACTOR, ID, SESSION } } },
 	{ "/api/{user}/tasks/{id}/complete", PATCH, AUTH | USER, NULL,
-	    { "aido_task_toggle", 0, 200, { ACTOR, ID, SESSION } } },
+	    { "aido_task_toggle", TASKS, 200, { ACTOR, ID, SESSION } } },
 	{ "/api/{user}/events", GET, AUTH | USER, route_events_get, { 0 } },
 	{ "/api/{user}/events/stream", GET, AUTH | USER, route_events_stream,
 	    { 0 } },
