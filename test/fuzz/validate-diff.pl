@@ -117,7 +117,8 @@ printf("validate-diff: %d verdicts in %.0f s (%d batches): %d valid, %d " .
     "validators\n", $stats{docs}, $took, $stats{batches}, $stats{valid},
     $stats{invalid}, $stats{parse}, scalar(@findings));
 if (@findings) {
-	open(my $ff, '>', "$WORK/findings") or die "$WORK/findings: $!";
+	binmode(STDOUT, ':encoding(UTF-8)');
+	open(my $ff, '>:encoding(UTF-8)', "$WORK/findings") or die "$WORK/findings: $!";
 	print $ff "$_\n" for @findings;
 	close($ff);
 	print "first: ", substr($findings[0], 0, 800), "\n";

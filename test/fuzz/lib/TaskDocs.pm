@@ -38,6 +38,13 @@ my @READONLY = qw(id user_id created_at updated_at completed_at
 # years (1900, 2000), hour 24, second 60, up to eleven fraction digits,
 # offsets up to 24:59, years 0000, 0001 and 9999 with offsets that cross them.
 sub random_date {
+	# one in five at the ends of the calendar, where offsets and leap
+	# seconds can take the instant out of 0001..9999
+	return (pick('0001-01-01', '9999-12-31', '2016-12-31') .
+	    pick('T', ' ') . pick('00:00:00', '23:59:59', '23:59:60', '00:00:60') .
+	    pick('', '.999999', '.9999995', '.000000', '.5') .
+	    pick('Z', '+00:00', '-00:00', '+00:01', '-00:01', '+14:00', '-14:00',
+	    '+15:59', '-15:59')) if rand() < 0.2;
 	my $year = pick(0, 1, 2, 1900, 2000, 2016, 2023, 2024, 9998, 9999,
 	    int(rand(10000)));
 	my $month = pick(0, 1, 2, 12, 13, 1 + int(rand(12)));
@@ -45,7 +52,9 @@ sub random_date {
 	my $hour = pick(0, 23, 24, int(rand(24)));
 	my $minute = pick(0, 59, 60, int(rand(60)));
 	my $second = pick(0, 59, 60, 61, int(rand(60)));
-	my $fraction = pick('', '', '.', '.' . ('1' x (1 + int(rand(11)))));
+	# the last microsecond of 9999, and digits past six that round it up
+	my $fraction = pick('', '', '.', '.' . ('1' x (1 + int(rand(11)))),
+	    '.999999', '.9999990', '.9999995', '.999999999', '.000000001');
 	my $offset = pick('Z', 'z', '', '+00:00', '-00:00',
 	    sprintf('%s%02d:%02d', pick('+', '-'),
 	    pick(0, 1, 14, 15, 16, 23, 24, int(rand(25))),
