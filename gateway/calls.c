@@ -22,6 +22,25 @@ struct calls_buf {
 	int		 overflow;
 };
 
+/*
+ * The arguments that are one parameter of one type whoever calls: the
+ * value each is bound from, and its cast.
+ */
+static const struct {
+	int		 val;
+	const char	*type;
+} calls_plain[] = {
+	[GW_ARG_ID] =		{ GW_VAL_ID,	"uuid" },
+	[GW_ARG_ID2] =		{ GW_VAL_ID2,	"uuid" },
+	[GW_ARG_QUERY] =	{ GW_VAL_QUERY,	"jsonb" },
+	[GW_ARG_BODY] =		{ GW_VAL_BODY,	"jsonb" },
+	[GW_ARG_TTL] =		{ GW_VAL_TTL,	"integer" },
+	[GW_ARG_AGENT] =	{ GW_VAL_AGENT,	"text" },
+	[GW_ARG_ADDR] =		{ GW_VAL_ADDR,	"text" },
+	[GW_ARG_TEXT] =		{ GW_VAL_TEXT,	"text" },
+	[GW_ARG_JSON] =		{ GW_VAL_JSON,	"jsonb" },
+};
+
 static void	calls_append(struct calls_buf *, const char *);
 static void	calls_param(struct calls_buf *, int, const char *);
 static void	calls_arg(struct calls_buf *, int, int);
@@ -100,38 +119,16 @@ calls_arg(struct calls_buf *b, int kind, int caller)
 		else
 			calls_param(b, GW_VAL_SESSION, "uuid");
 		break;
-	case GW_ARG_ID:
-		calls_param(b, GW_VAL_ID, "uuid");
-		break;
-	case GW_ARG_ID2:
-		calls_param(b, GW_VAL_ID2, "uuid");
-		break;
-	case GW_ARG_QUERY:
-		calls_param(b, GW_VAL_QUERY, "jsonb");
-		break;
-	case GW_ARG_BODY:
-		calls_param(b, GW_VAL_BODY, "jsonb");
-		break;
-	case GW_ARG_TTL:
-		calls_param(b, GW_VAL_TTL, "integer");
-		break;
-	case GW_ARG_AGENT:
-		calls_param(b, GW_VAL_AGENT, "text");
-		break;
-	case GW_ARG_ADDR:
-		calls_param(b, GW_VAL_ADDR, "text");
-		break;
 	case GW_ARG_OUT:
 		calls_append(b, "NULL");
 		break;
-	case GW_ARG_TEXT:
-		calls_param(b, GW_VAL_TEXT, "text");
-		break;
-	case GW_ARG_JSON:
-		calls_param(b, GW_VAL_JSON, "jsonb");
-		break;
 	default:
-		b->overflow = 1;
+		if (kind < 0 || kind >= (int)(sizeof(calls_plain) /
+		    sizeof(calls_plain[0])) || calls_plain[kind].type == NULL)
+			b->overflow = 1;
+		else
+			calls_param(b, calls_plain[kind].val,
+			    calls_plain[kind].type);
 		break;
 	}
 }
