@@ -39,6 +39,9 @@
 #define EV_REMIND_MAX_MS	(3600 * 1000)
 #define EV_PRUNE_MS		(600 * 1000)
 #define EV_RETRY_MS		2000	/* the SSE reconnect hint */
+#define EV_DEAD			"event: error\ndata: {\"code\":\"unauthorized\"," \
+				"\"detail\":\"the session is unknown, expired or " \
+				"signed out\"}\n\n"
 
 #define EV_POLL			0	/* a long poll */
 #define EV_STREAM		1	/* an SSE stream */
@@ -574,6 +577,7 @@ ev_deliver(json_t *j, u_int64_t now)
 {
 	json_t			*readers, *entry, *items;
 	struct ev_reader	*r;
+	struct connection	*c;
 	size_t			 k;
 	json_int_t		 i;
 
@@ -588,10 +592,14 @@ ev_deliver(json_t *j, u_int64_t now)
 		r->polled = 1;
 		items = json_object_get(entry, "items");
 		if (json_is_true(json_object_get(entry, "dead"))) {
-			if (r->kind == EV_POLL)
+			if (r->kind == EV_POLL) {
 				ev_answer(r, NULL, -2);
-			else
-				kore_connection_disconnect(r->c);
+				continue;
+			}
+			/* Said first, so a client stops instead of retrying. */
+			c = r->c;
+			ev_send(r, EV_DEAD, sizeof(EV_DEAD) - 1);
+			kore_connection_disconnect(c);
 			continue;
 		}
 		r->after = json_integer_value(json_object_get(entry,

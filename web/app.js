@@ -709,9 +709,15 @@
   function feedMessage(block) {
     let id = null;
     let data = null;
+    let event = null;
     for (const line of block.split('\n')) {
       if (line.startsWith('id: ')) id = line.slice(4);
       else if (line.startsWith('data: ')) data = line.slice(6);
+      else if (line.startsWith('event: ')) event = line.slice(7);
+    }
+    if (event === 'error') {         // the session is over (signed out)
+      signedOut('Your session has ended. Please sign in again.');
+      return;
     }
     if (id === null || data === null) return;    // retry: or a heartbeat
     state.lastSeq = id;

@@ -201,9 +201,16 @@ is(scalar(grep { ($_->{event} // '') eq 'reminder' } messages($buf)), 1,
     'once');
 close($s->{sock});
 
-# a session signed out: its long poll is refused
+# a session signed out: its stream says so and ends, its long poll is
+# refused
 my $v = $gw->new_user;
+$s = open_get('/api/events/stream', Authorization => "Bearer $v->{token}");
+read_until($s, 10, sub { $_[0] =~ /retry: / });
 $gw->api($v->{token}, POST => '/api/auth/logout');
+$buf = read_until($s, 15, sub { $_[0] =~ /event: error\n/ });
+like($buf, qr/event: error\ndata: \{"code":"unauthorized"/,
+    'a stream whose session is signed out gets an error event and ends');
+close($s->{sock});
 $r = $gw->api($v->{token}, GET => '/api/events?after=0');
 is($r->{status}, 401, 'after logout the token reads no events');
 
