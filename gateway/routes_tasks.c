@@ -16,7 +16,7 @@
 
 #define TASKS_COMPAT_LIMIT	"100"
 
-/* The query of GET /api/tasks, limit 100 unless given. */
+/* The query of GET /api/{user}/tasks, limit 100 unless given. */
 int
 route_tasks_compat_query(struct http_request *req, struct gw_ctx *ctx)
 {
