@@ -192,7 +192,7 @@ RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-	m text[] := regexp_match(s,
+	v_match text[] := regexp_match(s,
 		'^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))$');
 	v_year integer;
 	v_month integer;
@@ -200,27 +200,27 @@ DECLARE
 	v_more boolean;
 	v_utc bigint;
 BEGIN
-	IF m IS NULL THEN
+	IF v_match IS NULL THEN
 		RETURN false;
 	END IF;
-	v_year := m[1]::integer;
-	v_month := m[2]::integer;
-	v_day := m[3]::integer;
-	v_more := coalesce(substr(m[7], 7) ~ '[1-9]', false);
+	v_year := v_match[1]::integer;
+	v_month := v_match[2]::integer;
+	v_day := v_match[3]::integer;
+	v_more := coalesce(substr(v_match[7], 7) ~ '[1-9]', false);
 	IF NOT (v_year >= 1 AND v_month BETWEEN 1 AND 12
 		AND v_day BETWEEN 1 AND CASE
 			WHEN v_month = 2 AND ((v_year % 4 = 0 AND v_year % 100 <> 0) OR v_year % 400 = 0) THEN 29
 			ELSE (ARRAY[31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[v_month] END
-		AND m[4]::integer <= 23 AND m[5]::integer <= 59 AND m[6]::integer <= 60
-		AND coalesce(m[9]::integer <= 15 AND m[10]::integer <= 59, true)
-		AND (m[6]::integer < 60 OR coalesce(m[7] !~ '[1-9]', true))) THEN
+		AND v_match[4]::integer <= 23 AND v_match[5]::integer <= 59 AND v_match[6]::integer <= 60
+		AND coalesce(v_match[9]::integer <= 15 AND v_match[10]::integer <= 59, true)
+		AND (v_match[6]::integer < 60 OR coalesce(v_match[7] !~ '[1-9]', true))) THEN
 		RETURN false;
 	END IF;
 	/* the instant in UTC, in microseconds of the day */
-	v_utc := ((m[4]::bigint * 60 + m[5]::bigint) * 60 + m[6]::bigint) * 1000000
-		+ coalesce(rpad(left(m[7], 6), 6, '0')::bigint, 0)
-		- CASE m[8] WHEN '-' THEN -1 ELSE 1 END
-		  * coalesce(m[9]::bigint * 60 + m[10]::bigint, 0) * 60000000;
+	v_utc := ((v_match[4]::bigint * 60 + v_match[5]::bigint) * 60 + v_match[6]::bigint) * 1000000
+		+ coalesce(rpad(left(v_match[7], 6), 6, '0')::bigint, 0)
+		- CASE v_match[8] WHEN '-' THEN -1 ELSE 1 END
+		  * coalesce(v_match[9]::bigint * 60 + v_match[10]::bigint, 0) * 60000000;
 	RETURN NOT ((v_year, v_month, v_day) = (1, 1, 1) AND v_utc < 0)
 		AND NOT ((v_year, v_month, v_day) = (9999, 12, 31)
 				 AND (v_utc >= 86400000000 OR (v_utc = 86399999999 AND v_more)));
@@ -265,38 +265,38 @@ RETURNS jsonb[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-	e jsonb[] := '{}';
-	v jsonb;
+	v_errors jsonb[] := '{}';
+	v_value jsonb;
 	v_recurring text;
 	v_pattern text;
 BEGIN
-	v := task -> 'recurring';
-	v_recurring := CASE WHEN v IS NULL THEN 'absent' WHEN jsonb_typeof(v) <> 'boolean' THEN 'invalid'
-						WHEN v = 'true' THEN 'true' ELSE 'false' END;
+	v_value := task -> 'recurring';
+	v_recurring := CASE WHEN v_value IS NULL THEN 'absent' WHEN jsonb_typeof(v_value) <> 'boolean' THEN 'invalid'
+						WHEN v_value = 'true' THEN 'true' ELSE 'false' END;
 	IF v_recurring = 'invalid' THEN
-		e := e || @extschema@._aido_error('recurring', 'wrong_type', 'recurring must be true or false');
+		v_errors := v_errors || @extschema@._aido_error('recurring', 'wrong_type', 'recurring must be true or false');
 	END IF;
 
-	v := task -> 'recurring_pattern';
-	v_pattern := CASE WHEN v IS NULL THEN 'absent' WHEN jsonb_typeof(v) = 'null' THEN 'null'
-					  WHEN jsonb_typeof(v) <> 'string' THEN 'wrong_type'
-					  WHEN v #>> '{}' IN ('daily', 'weekly', 'monthly') THEN 'value'
+	v_value := task -> 'recurring_pattern';
+	v_pattern := CASE WHEN v_value IS NULL THEN 'absent' WHEN jsonb_typeof(v_value) = 'null' THEN 'null'
+					  WHEN jsonb_typeof(v_value) <> 'string' THEN 'wrong_type'
+					  WHEN v_value #>> '{}' IN ('daily', 'weekly', 'monthly') THEN 'value'
 					  ELSE 'invalid_choice' END;
 	IF v_pattern = 'wrong_type' THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'wrong_type', 'recurring_pattern must be a string or null');
+		v_errors := v_errors || @extschema@._aido_error('recurring_pattern', 'wrong_type', 'recurring_pattern must be a string or null');
 	ELSIF v_pattern = 'invalid_choice' THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'invalid_choice',
+		v_errors := v_errors || @extschema@._aido_error('recurring_pattern', 'invalid_choice',
 			'recurring_pattern must be one of daily, weekly, monthly');
 	ELSIF v_recurring = 'invalid' THEN
 		NULL;
 	ELSIF v_recurring = 'true' AND (v_pattern = 'null' OR (NOT partial AND v_pattern = 'absent')) THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'inconsistent',
+		v_errors := v_errors || @extschema@._aido_error('recurring_pattern', 'inconsistent',
 			'recurring_pattern is required when recurring is true');
 	ELSIF (v_recurring = 'false' OR (NOT partial AND v_recurring = 'absent')) AND v_pattern = 'value' THEN
-		e := e || @extschema@._aido_error('recurring_pattern', 'inconsistent',
+		v_errors := v_errors || @extschema@._aido_error('recurring_pattern', 'inconsistent',
 			'recurring_pattern must be null unless recurring is true');
 	END IF;
-	RETURN e;
+	RETURN v_errors;
 END
 $$;
 
@@ -310,74 +310,74 @@ RETURNS jsonb
 LANGUAGE plpgsql STRICT IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
-	e jsonb[] := '{}';
-	v jsonb;
+	v_errors jsonb[] := '{}';
+	v_value jsonb;
 	v_text text;
-	k text;
+	v_key text;
 BEGIN
 	IF jsonb_typeof(task) <> 'object' THEN
 		RETURN jsonb_build_array(@extschema@._aido_error(NULL, 'wrong_type', 'task must be a JSON object'));
 	END IF;
 
-	v := task -> 'title';
-	IF (v IS NULL AND NOT partial) OR jsonb_typeof(v) = 'null' THEN
-		e := e || @extschema@._aido_error('title', 'required', 'title is required');
-	ELSIF jsonb_typeof(v) <> 'string' THEN
-		e := e || @extschema@._aido_error('title', 'wrong_type', 'title must be a string');
-	ELSIF v IS NOT NULL THEN
-		v_text := @extschema@._aido_trim(v #>> '{}');
+	v_value := task -> 'title';
+	IF (v_value IS NULL AND NOT partial) OR jsonb_typeof(v_value) = 'null' THEN
+		v_errors := v_errors || @extschema@._aido_error('title', 'required', 'title is required');
+	ELSIF jsonb_typeof(v_value) <> 'string' THEN
+		v_errors := v_errors || @extschema@._aido_error('title', 'wrong_type', 'title must be a string');
+	ELSIF v_value IS NOT NULL THEN
+		v_text := @extschema@._aido_trim(v_value #>> '{}');
 		IF v_text = '' THEN
-			e := e || @extschema@._aido_error('title', 'blank', 'title must not be blank');
+			v_errors := v_errors || @extschema@._aido_error('title', 'blank', 'title must not be blank');
 		ELSIF char_length(v_text) > 200 THEN
-			e := e || @extschema@._aido_error('title', 'too_long', 'title must be at most 200 characters');
+			v_errors := v_errors || @extschema@._aido_error('title', 'too_long', 'title must be at most 200 characters');
 		END IF;
 	END IF;
 
-	v := task -> 'description';
-	IF jsonb_typeof(v) NOT IN ('null', 'string') THEN
-		e := e || @extschema@._aido_error('description', 'wrong_type', 'description must be a string or null');
-	ELSIF jsonb_typeof(v) = 'string' AND char_length(v #>> '{}') > 1000 THEN
-		e := e || @extschema@._aido_error('description', 'too_long', 'description must be at most 1000 characters');
+	v_value := task -> 'description';
+	IF jsonb_typeof(v_value) NOT IN ('null', 'string') THEN
+		v_errors := v_errors || @extschema@._aido_error('description', 'wrong_type', 'description must be a string or null');
+	ELSIF jsonb_typeof(v_value) = 'string' AND char_length(v_value #>> '{}') > 1000 THEN
+		v_errors := v_errors || @extschema@._aido_error('description', 'too_long', 'description must be at most 1000 characters');
 	END IF;
 
 	IF task ? 'completed' AND jsonb_typeof(task -> 'completed') <> 'boolean' THEN
-		e := e || @extschema@._aido_error('completed', 'wrong_type', 'completed must be true or false');
+		v_errors := v_errors || @extschema@._aido_error('completed', 'wrong_type', 'completed must be true or false');
 	END IF;
 
-	v := task -> 'priority';
-	IF jsonb_typeof(v) <> 'string' THEN
-		e := e || @extschema@._aido_error('priority', 'wrong_type', 'priority must be a string: low, medium or high');
-	ELSIF v #>> '{}' NOT IN ('low', 'medium', 'high') THEN
-		e := e || @extschema@._aido_error('priority', 'invalid_choice', 'priority must be one of low, medium, high');
+	v_value := task -> 'priority';
+	IF jsonb_typeof(v_value) <> 'string' THEN
+		v_errors := v_errors || @extschema@._aido_error('priority', 'wrong_type', 'priority must be a string: low, medium or high');
+	ELSIF v_value #>> '{}' NOT IN ('low', 'medium', 'high') THEN
+		v_errors := v_errors || @extschema@._aido_error('priority', 'invalid_choice', 'priority must be one of low, medium, high');
 	END IF;
 
-	v := @extschema@._aido_validate_tags(task -> 'tags');
-	IF v IS NOT NULL THEN
-		e := e || v;
+	v_value := @extschema@._aido_validate_tags(task -> 'tags');
+	IF v_value IS NOT NULL THEN
+		v_errors := v_errors || v_value;
 	END IF;
 
-	FOREACH k IN ARRAY ARRAY['due_date', 'remind_at'] LOOP
-		v := task -> k;
-		IF jsonb_typeof(v) NOT IN ('null', 'string') THEN
-			e := e || @extschema@._aido_error(k, 'wrong_type', format('%s must be a string or null', k));
-		ELSIF jsonb_typeof(v) = 'string' AND NOT @extschema@._aido_rfc3339_valid(v #>> '{}') THEN
-			e := e || @extschema@._aido_error(k, 'invalid_datetime',
-				format('%s must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z', k));
+	FOREACH v_key IN ARRAY ARRAY['due_date', 'remind_at'] LOOP
+		v_value := task -> v_key;
+		IF jsonb_typeof(v_value) NOT IN ('null', 'string') THEN
+			v_errors := v_errors || @extschema@._aido_error(v_key, 'wrong_type', format('%s must be a string or null', v_key));
+		ELSIF jsonb_typeof(v_value) = 'string' AND NOT @extschema@._aido_rfc3339_valid(v_value #>> '{}') THEN
+			v_errors := v_errors || @extschema@._aido_error(v_key, 'invalid_datetime',
+				format('%s must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T09:00:00Z', v_key));
 		END IF;
 	END LOOP;
 
-	e := e || @extschema@._aido_validate_recurring(task, partial);
+	v_errors := v_errors || @extschema@._aido_validate_recurring(task, partial);
 
-	FOR k IN SELECT jsonb_object_keys(task) LOOP
-		IF k IN ('id', 'user_id', 'created_at', 'updated_at', 'completed_at', 'next_occurrence_id',
+	FOR v_key IN SELECT jsonb_object_keys(task) LOOP
+		IF v_key IN ('id', 'user_id', 'created_at', 'updated_at', 'completed_at', 'next_occurrence_id',
 				 'reminded_at') THEN
-			e := e || @extschema@._aido_error(k, 'read_only', format('%s is set by the server', k));
-		ELSIF k NOT IN ('title', 'description', 'completed', 'priority', 'tags', 'due_date',
+			v_errors := v_errors || @extschema@._aido_error(v_key, 'read_only', format('%s is set by the server', v_key));
+		ELSIF v_key NOT IN ('title', 'description', 'completed', 'priority', 'tags', 'due_date',
 						'remind_at', 'recurring', 'recurring_pattern') THEN
-			e := e || @extschema@._aido_error(k, 'unknown_field', format('unknown field "%s"', k));
+			v_errors := v_errors || @extschema@._aido_error(v_key, 'unknown_field', format('unknown field "%s"', v_key));
 		END IF;
 	END LOOP;
-	RETURN to_jsonb(e);
+	RETURN to_jsonb(v_errors);
 END
 $$;
 
