@@ -14,6 +14,9 @@
 #   - the proxy's own failure (XX000, "Couldn't connect to compute node",
 #     when the wake fails) is answered 503, not 500;
 #   - (TODO) a gateway that starts while the wake fails waits for it.
+#   - aido is the SQL-only flavor, installed by make install-db as
+#     neondb_owner (test/neon/install-aido), and the pgTAP suite of that
+#     flavor passes there too, as neondb_owner through the pooler.
 # AIDO_NEON_IDLE (default 5) is the idle period in seconds.
 
 use strict;
@@ -102,6 +105,22 @@ sub psql_env {
 	return ($o, $e, $? >> 8);
 }
 
+# prove over pgTAP files in database $db as the environment's role, on
+# the pooled endpoint; (stdout, stderr, exit status).
+sub psql_prove {
+	my ($db, @files) = @_;
+	my $err = gensym;
+	my $pid = open3(my $in, my $out, $err, 'prove', '--source', 'pgTAP',
+	    '--pgtap-option', "dbname=$db", '--pgtap-option',
+	    "host=$ENV{NEON_POOLER_HOST}", '--pgtap-option', "port=$ENV{PGPORT}",
+	    '--pgtap-option', "username=$ENV{PGUSER}", @files);
+	close($in);
+	my $o = do { local $/; <$out> } // '';
+	my $e = do { local $/; <$err> } // '';
+	waitpid($pid, 0);
+	return ($o, $e, $? >> 8);
+}
+
 sub pct {
 	my ($p, @v) = @_;
 	@v = sort { $a <=> $b } @v;
@@ -153,6 +172,41 @@ cmp_ok(($logins->{'pooled SCRAM-SHA-256-PLUS'} // 0) -
     'the gateways logged in on the pooled endpoint with channel binding');
 is(join(',', grep { !/PLUS\z/ } sort(keys(%$logins))), '',
     'no login went without channel binding') or diag($JSON->encode($logins));
+
+# ---------------------------------------------------------------- pgTAP
+
+# The pgTAP suite (test/sql/*.sql but the C flavor's, chosen as
+# test/run-suites chooses them for AIDO_FLAVOR=sqlonly) as neondb_owner,
+# through the pooled endpoint, on a database that install-aido gave the
+# SQL-only flavor with make install-db; pgtap is trusted there, as on
+# Neon (neon-local).  neondb_owner is no member of the roles aido made
+# (PostgreSQL 15: CREATEROLE does not make one), which the suite's SET
+# ROLE needs: it grants them to itself, as a Neon user may.
+SKIP: {
+	skip('NEON_AIDO_INSTALL=c: the pgTAP suite is the SQL-only ' .
+	    'flavor\'s here', 3) if ($ENV{NEON_AIDO_INSTALL} // '') eq 'c';
+	my $db = AidoGW::create_db();
+	is(AidoGW::psql($db->{name}, q{SELECT (SELECT count(*) FROM } .
+	    q{pg_extension WHERE extname = 'aido') || ' ' || } .
+	    q{(SELECT count(*) FROM aido_config.version)}), '0 1',
+	    'install-aido gave the databases the SQL-only flavor (no ' .
+	    'extension, a recorded version)');
+	AidoGW::psql($db->{name}, 'CREATE EXTENSION pgtap; ' .
+	    'GRANT aido_api, aido_admin TO neondb_owner');
+	my @files = grep {
+		substr(AidoGW::_slurp($_), 0, 2000) !~
+		    /aido flavor: (?!sqlonly\b)[a-z]+/;
+	} glob("$root/test/sql/*.sql");
+	my $t1 = time();
+	my ($out, $err, $rc) = psql_prove($db->{name}, @files);
+	ok($rc == 0 && $out =~ /^Result: PASS$/m, 'the pgTAP suite passes ' .
+	    'as neondb_owner through the pooler, TLS and channel binding') or
+	    diag($out . $err);
+	my ($nf, $nt) = $out =~ /^Files=(\d+), Tests=(\d+)/m;
+	is($nf, scalar(@files), '... every file of the SQL-only flavor ran');
+	diag(sprintf('the pgTAP suite on the Neon-like environment: %d files, ' .
+	    '%d tests, %.0f s', $nf // 0, $nt // 0, time() - $t1));
+}
 
 # ---------------------------------------------------------------- scale to zero
 
