@@ -14,6 +14,7 @@
 
 #define _GNU_SOURCE		/* dladdr */
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
@@ -58,6 +59,8 @@ static PGconn	*startup_attempt(const char **, const char **, u_int64_t,
 static int	startup_poll(PGconn *, PostgresPollingStatusType, u_int64_t);
 static int	startup_refused(PGconn *, ConnStatusType, const char **,
 		    const char **);
+static int	startup_sqlstate(const char *, char [6]);
+static void	startup_unlocate(char *);
 #if defined(__SANITIZE_ADDRESS__)
 static void	startup_asan_exit(void);
 #endif
@@ -280,6 +283,7 @@ startup_connect(void)
 		    PQstatus(conn) != CONNECTION_BAD ? "timeout expired" :
 		    PQerrorMessage(conn), sizeof(msg));
 		PQfinish(conn);
+		startup_unlocate(msg);
 		startup_oneline(msg);
 
 		now = kore_time_ms();
@@ -451,6 +455,8 @@ startup_attempt(const char **keys, const char **values, u_int64_t until,
 	*permanent = 0;
 	if ((conn = PQconnectStartParams(keys, values, 1)) == NULL)
 		return (NULL);
+	/* The server's SQLSTATE in the message (startup_refused). */
+	(void)PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
 
 	stage = PQstatus(conn);
 	st = PGRES_POLLING_WRITING;
@@ -491,35 +497,50 @@ startup_poll(PGconn *conn, PostgresPollingStatusType st, u_int64_t until)
 }
 
 /*
- * A failure that waiting will not cure, told without reading libpq's
- * message.  libpq gives no SQLSTATE for a failed connection: the server's
- * error is kept inside the PGconn (PQgetResult returns none once the
- * connection is bad), and libpq's own failures (TLS, a password it does
- * not have) have no SQLSTATE at all.  What it does give:
- * - PQconnectionNeedsPassword: the server asked for a password and the
- *   URL has none;
- * - the stage the attempt failed in: failing during the TLS handshake
- *   (stage was CONNECTION_SSL_STARTUP) is a server without TLS, or a
- *   certificate that does not verify or does not name the host;
- * - PQpingParams, which classifies by the server's SQLSTATE:
- *   PQPING_REJECT is 57P03 (starting up, shutting down, in recovery:
- *   waiting cures it), PQPING_OK a server that answers and accepts
- *   connections.  A server that accepts connections but refused ours
- *   once the connection was made (stage CONNECTION_AWAITING_RESPONSE or
- *   later: a wrong password, a missing role or database, pg_hba.conf,
- *   a role that may not log in, but also 53300, too many connections)
- *   is refused for good once a second attempt right away fails the same
- *   way (the server may just have finished starting between the first
- *   attempt and the ping).
+ * Whether waiting may cure a failed attempt: 0 (retry with backoff until
+ * DB_CONNECT_TIMEOUT), 1 (no wait cures it: stop now), -1 (try again at
+ * once before deciding).  libpq has no call that gives the SQLSTATE of a
+ * failed connection (PQgetResult returns none once it is bad), but with
+ * PQERRORS_VERBOSE, set before the attempt, it writes the server's
+ * SQLSTATE field into the message ("FATAL:  28P01: ..."): that field is
+ * read (startup_sqlstate), never the message's words.  In order:
+ * - PQconnectionNeedsPassword: asked for a password the URL lacks: stop;
+ * - failed in the TLS handshake (PQstatus was CONNECTION_SSL_STARTUP):
+ *   a server without TLS, or a certificate that does not verify or does
+ *   not name the host (verify-ca, verify-full): stop;
+ * - a SQLSTATE from the server, or from a proxy in front of it:
+ *   class 28 (a wrong password, an unknown role, pg_hba.conf, a role
+ *   that may not log in), 3D000 (no such database) and 42501 (no
+ *   CONNECT privilege): stop; anything else but 08P01 is waited for,
+ *   among them 57P03 (starting up, shutting down), 53300 (too many
+ *   connections) and XX000 (Neon's proxy: "Couldn't connect to compute
+ *   node" while the compute cannot wake; also its other own errors,
+ *   which waiting does not cure but cannot be told apart);
+ * - no SQLSTATE, after the server took the startup packet: a failure of
+ *   libpq's own in the authentication (channel_binding=require refused,
+ *   an authentication method it may not use), or the connection lost;
+ *   or 08P01, which PgBouncer (1.18) gives for all its refusals, a wrong
+ *   password and the server's 53300 alike.  A server that then answers
+ *   PQping (PQPING_OK) and refuses a second attempt right away the same
+ *   way: stop;
+ * - no SQLSTATE before that (refused, unreachable, timed out): wait.
  */
 static int
 startup_refused(PGconn *conn, ConnStatusType stage, const char **keys,
     const char **values)
 {
 	static int	refusals;
+	char		code[6];
 
 	if (PQconnectionNeedsPassword(conn) || stage == CONNECTION_SSL_STARTUP)
 		return (1);
+
+	if (startup_sqlstate(PQerrorMessage(conn), code) &&
+	    strcmp(code, "08P01")) {
+		refusals = 0;
+		return (!strncmp(code, "28", 2) || !strcmp(code, "3D000") ||
+		    !strcmp(code, "42501"));
+	}
 
 	if ((stage != CONNECTION_AWAITING_RESPONSE &&
 	    stage != CONNECTION_AUTH_OK) ||
@@ -529,4 +550,50 @@ startup_refused(PGconn *conn, ConnStatusType stage, const char **keys,
 	}
 
 	return (++refusals >= 2 ? 1 : -1);
+}
+
+/*
+ * The last SQLSTATE in a message libpq wrote with PQERRORS_VERBOSE
+ * ("SEVERITY:  XXXXX: message"; several hosts, several lines), into
+ * code; 0 when there is none (a failure of libpq's own).
+ */
+static int
+startup_sqlstate(const char *msg, char code[6])
+{
+	const char	*p;
+	int		 i, found;
+
+	found = 0;
+	for (p = msg; (p = strstr(p, ":  ")) != NULL; p++) {
+		for (i = 0; i < 5; i++) {
+			if (!isdigit((unsigned char)p[3 + i]) &&
+			    !isupper((unsigned char)p[3 + i]))
+				break;
+		}
+		if (i == 5 && p[8] == ':') {
+			memcpy(code, p + 3, 5);
+			code[5] = '\0';
+			found = 1;
+		}
+	}
+
+	return (found);
+}
+
+/*
+ * The LOCATION lines PQERRORS_VERBOSE adds (the server's source file and
+ * line) go: the one line says what failed, with its SQLSTATE.
+ */
+static void
+startup_unlocate(char *msg)
+{
+	char	*p, *end;
+
+	while ((p = strstr(msg, "\nLOCATION:")) != NULL) {
+		if ((end = strchr(p + 1, '\n')) == NULL) {
+			*p = '\0';
+			break;
+		}
+		memmove(p, end, strlen(end) + 1);
+	}
 }

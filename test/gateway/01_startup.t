@@ -65,16 +65,16 @@ refuses({ DATABASE_URL => AidoGW::db_url(user => $db->{role},
     'when the database does not answer within DB_CONNECT_TIMEOUT');
 
 # Refusals that waiting will not cure end the wait at once: told apart
-# by what libpq gives (the stage a connection failed in, PQping's view
-# of the server), not by reading its message.  A waited-for failure
-# would make an attempt every 0.25 to 2 s for DB_CONNECT_TIMEOUT.
+# by the server's SQLSTATE (which the line shows), not by reading its
+# message.  A waited-for failure would make an attempt every 0.25 to 2 s
+# for DB_CONNECT_TIMEOUT.
 for my $case (
     [ 'with a wrong password', password => 'not-the-password',
-      qr/password authentication failed/ ],
+      qr/28P01: password authentication failed/ ],
     [ 'with a database that does not exist', db => 'aido_no_such_db',
-      qr/does not exist/ ],
+      qr/3D000: .*does not exist/ ],
     [ 'with a role that does not exist', user => 'aido_no_such_role',
-      qr/authentication failed/ ]) {
+      qr/28P01: .*authentication failed/ ]) {
 	my ($what, $key, $value, $re) = @$case;
 	my %u = (user => $db->{role}, password => $db->{password},
 	    db => $db->{name}, host => '127.0.0.1', $key => $value);
@@ -109,6 +109,33 @@ refuses({ DATABASE_URL => $noboot->{url} }, 4, qr/schema/i,
 	    'is waited for, and the gateway then serves') or diag($@);
 	$gw->stop;
 	AidoGW::stop_proxy($proxy);
+}
+
+# A refusal that waiting cures is waited for, however often the server
+# says it: 53300, too many connections (here the role's CONNECTION
+# LIMIT 0), from a server that answers PQping.  Lifted while the gateway
+# retries, the gateway starts.  Not through a pooler (test/faults):
+# PgBouncer 1.18 says 08P01 for the server's 53300, as for a wrong
+# password, so there it ends the wait (gateway/README.md, exit 2).
+SKIP: {
+	skip('a pooler in front (AIDO_GW_DB_HOST): PgBouncer gives 08P01 ' .
+	    'for 53300', 2) if $ENV{AIDO_GW_DB_HOST};
+	my $lim = AidoGW::create_db();
+	AidoGW::psql($lim->{name},
+	    qq{ALTER ROLE "$lim->{role}" CONNECTION LIMIT 0});
+	my $gw = AidoGW->new(db => $lim, wait => 0,
+	    env => { DB_CONNECT_TIMEOUT => 60 });
+	my $deadline = time() + 30;
+	sleep(0.1) while time() < $deadline && $gw->running &&
+	    $gw->output !~ /retrying/;
+	sleep(2);	# refused again at 0.25, 0.5 and 1 s
+	ok($gw->running, 'a gateway refused with 53300 (too many ' .
+	    'connections) keeps retrying') or diag($gw->_masked($gw->output));
+	AidoGW::psql($lim->{name},
+	    qq{ALTER ROLE "$lim->{role}" CONNECTION LIMIT -1});
+	ok(eval { $gw->wait_healthy(60) }, '... and serves once a ' .
+	    'connection is allowed') or diag($@);
+	$gw->stop;
 }
 
 # Accepted configurations.
