@@ -138,6 +138,7 @@ AS $$
 DECLARE
 	v_shown text;
 	v_params jsonb := coalesce(aido_task_list_json.params, '{}');
+	v_limit integer;
 	v_p record;
 	v_items json;
 	v_more boolean;
@@ -148,17 +149,21 @@ BEGIN
 	/* a dead session is 401 whatever else is wrong with the request */
 	v_shown := _aido_check_session(aido_task_list_json.user_id, aido_task_list_json.session_id);
 	/*
-	 * The request clients make all the time, a first page with a limit at
-	 * most, has no other parameter to check: it skips
-	 * _aido_task_list_params and its dozen calls (each PL/pgSQL routine a
-	 * statement enters sets up its expressions again in every transaction).
+	 * The requests clients make all the time, a page of the default list
+	 * with a limit and a cursor at most, have no other parameter to check:
+	 * they skip _aido_task_list_params and its dozen calls (each PL/pgSQL
+	 * routine a statement enters sets up its expressions again in every
+	 * transaction).  The limit is checked before the cursor, as there.
 	 */
-	IF (CASE WHEN jsonb_typeof(v_params) = 'object' THEN v_params - 'limit' = '{}'::jsonb ELSE false END) THEN
+	IF (CASE WHEN jsonb_typeof(v_params) = 'object'
+			 THEN v_params - 'limit' - 'cursor' = '{}'::jsonb ELSE false END) THEN
+		v_limit := _aido_param_limit(v_params, 50);
 		SELECT '-created_at'::text AS sort, 'all'::text AS status, NULL::text AS priority,
 			   NULL::text AS tag, NULL::text AS q, NULL::timestamptz AS due_before,
-			   NULL::timestamptz AS due_after, _aido_param_limit(v_params, 50) AS page_limit,
-			   NULL::text AS after_key, NULL::timestamptz AS after_created_at, NULL::uuid AS after_id
-		INTO v_p;
+			   NULL::timestamptz AS due_after, v_limit AS page_limit, d.sort_key AS after_key,
+			   d.created_at AS after_created_at, d.id AS after_id
+		INTO v_p
+		FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), '-created_at') AS d;
 	ELSE
 		SELECT * INTO v_p FROM _aido_task_list_params(v_params);
 	END IF;
