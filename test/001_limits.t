@@ -19,8 +19,9 @@ sub lines_of {
 	return @lines;
 }
 
-# C: a line that is only "{" opens a body, the next line that starts with
-# "}" closes it; a closing "};" or "} Name;" ends an initializer or a type,
+# C: a line that is only "{" opens a body (or a signature in column 0 that
+# ends in "{", against both styles), the next line that starts with "}"
+# closes it; a closing "};" or "} Name;" ends an initializer or a type,
 # not a function.  The function's name is the last identifier followed by
 # "(" on the lines before the brace.
 sub c_long_functions {
@@ -28,14 +29,15 @@ sub c_long_functions {
 	my @lines = lines_of($file);
 	my @long;
 	for (my $i = 0; $i < @lines; $i++) {
-		next unless $lines[$i] =~ /^\{\s*$/;
+		next unless $lines[$i] =~ /^\{\s*$/ ||
+		    $lines[$i] =~ /^[A-Za-z_][^#;=]*\)\s*\{\s*$/;
 		my $j = $i + 1;
 		$j++ while $j < @lines && $lines[$j] !~ /^\}/;
 		last if $j >= @lines;
 		my $close = $lines[$j];
 		my $len = $j - $i + 1;
 		my $name = '?';
-		for (my $k = $i - 1; $k >= 0 && $k >= $i - 6; $k--) {
+		for (my $k = $i; $k >= 0 && $k >= $i - 6; $k--) {
 			if ($lines[$k] =~ /^(\w+)\s*\(/) {
 				$name = $1;
 				last;
