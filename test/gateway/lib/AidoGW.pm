@@ -251,9 +251,21 @@ sub create_db {
 		psql($name, 'CREATE EXTENSION aido') if $ext;
 		psql($name, 'SELECT aido_bootstrap()') if $boot;
 	}
-	psql($name, qq{ALTER DATABASE "$name" SET } .
-	    'aido.signup_max_per_address = 100000')
-	    if $ext && !$o{signup_throttle};
+	if ($ext && !$o{signup_throttle}) {
+		# The C flavor reads the setting aido.signup_max_per_address;
+		# the SQL-only flavor (AIDO_GW_INSTALL: test/aido-install,
+		# test/neon) the owner's table aido_config.settings, and a role
+		# that is no superuser (test/neon's neondb_owner) may not set a
+		# parameter no extension defines.
+		if (psql($name, q{SELECT to_regclass('aido_config.settings') } .
+		    'IS NOT NULL') eq 't') {
+			psql($name, q{UPDATE aido_config.settings SET value = } .
+			    q{'100000' WHERE name = 'signup_max_per_address'});
+		} else {
+			psql($name, qq{ALTER DATABASE "$name" SET } .
+			    'aido.signup_max_per_address = 100000');
+		}
+	}
 	my $in = $ext ? ' IN ROLE aido_api' : '';
 	psql($name, qq{CREATE ROLE "$role" LOGIN NOSUPERUSER } .
 	    qq{PASSWORD '$pw'$in});
