@@ -174,31 +174,12 @@ $$;
 
 /*
  * The one pagination idiom of the lists (tasks, conversations, messages):
- * a list fetches up to limit + 1 items in its order, the extra one saying
- * only that there is a next page, and makes its answer here: limit items
- * and a cursor naming the last of them (last_key: that item's sort key,
- * NULL for a list in created_at order), or no cursor on the last page.
- */
-CREATE OR REPLACE FUNCTION _aido_page(items jsonb, page_limit integer, sort text, last_key text)
-RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-	SELECT CASE WHEN jsonb_array_length(items) > page_limit
-		THEN jsonb_build_object(
-			'items', items - page_limit,
-			'next_cursor', _aido_cursor_encode(sort, last_key,
-				(items -> (page_limit - 1) ->> 'created_at')::timestamptz,
-				(items -> (page_limit - 1) ->> 'id')::uuid))
-		ELSE jsonb_build_object('items', items, 'next_cursor', NULL) END
-$$;
-
-/*
- * The same answer as json, for a list that aggregates its page as json text
- * (json_agg of its rows: nothing is parsed or printed as jsonb).  A json
- * array cannot lose its last item, so the list aggregates only limit items
- * itself and passes whether there was one more (more) and the last kept
- * item's key, created_at and id; the json arguments are copied into the
- * answer, not parsed again.
+ * a list aggregates its page as json text (json_agg of its rows: nothing
+ * is parsed or printed as jsonb), limit items in its order, and makes its
+ * answer here from whether there was one more (more) and the last kept
+ * item's key (NULL for a list in created_at order), created_at and id: the
+ * items and a cursor naming the last of them, or no cursor on the last
+ * page.  The json arguments are copied into the answer, not parsed again.
  */
 CREATE OR REPLACE FUNCTION _aido_page_json(items json, more boolean, sort text, last_key text,
 										   last_created_at timestamptz, last_id uuid)
