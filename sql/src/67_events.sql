@@ -38,7 +38,8 @@ BEGIN
 		SELECT o.id, nextval('aido.task_events_seq') AS seq
 		FROM (SELECT e.id FROM aido.task_events e WHERE e.seq IS NULL ORDER BY e.id) AS o
 	)
-	UPDATE aido.task_events e SET seq = batch.seq FROM batch WHERE e.id = batch.id;
+	UPDATE aido.task_events e SET seq = batch.seq FROM batch
+	WHERE e.id = batch.id AND e.seq IS NULL;
 END
 $$;
 
