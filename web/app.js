@@ -321,11 +321,11 @@
 
   // ------------------------------------------------------------ the list
 
-  function listQuery(cursor) {
+  function listQuery(cursor, limit) {
     const p = new URLSearchParams();
     p.set('status', $('filter-status').value);
     p.set('sort', $('filter-sort').value);
-    p.set('limit', String(PAGE_SIZE));
+    p.set('limit', String(limit || PAGE_SIZE));
     const q = $('filter-q').value.trim();
     if (q) p.set('q', q);
     if (state.tag) p.set('tag', state.tag);
@@ -333,12 +333,15 @@
     return `/api/tasks?${p}`;
   }
 
-  async function loadTasks(more) {
+  // more: the next page after what is shown; limit: how many to load from
+  // the top instead of one page (a live refresh keeps what was paged in).
+  async function loadTasks(more, limit) {
     const seq = ++state.listSeq;
     const list = $('task-list');
     list.setAttribute('aria-busy', 'true');
     try {
-      const res = await api('GET', listQuery(more ? state.cursor : null));
+      const res = await api('GET',
+        listQuery(more ? state.cursor : null, limit));
       if (seq !== state.listSeq) return;
       state.items = more ? state.items.concat(res.items) : res.items;
       state.cursor = res.next_cursor;
@@ -729,7 +732,18 @@
     }
     if (ev.event_type === 'reminder') remind(ev.task_data);
     clearTimeout(feedReload);
-    feedReload = setTimeout(() => loadTasks(), 200);
+    feedReload = setTimeout(refreshTasks, 200);
+  }
+
+  // A change seen on the feed reloads as many tasks as are shown (at most
+  // the API's limit of 100), so it never takes back a "Load more"; while
+  // a list request is in flight it waits for it, rather than cancel it.
+  function refreshTasks() {
+    if ($('task-list').hasAttribute('aria-busy')) {
+      feedReload = setTimeout(refreshTasks, 200);
+      return;
+    }
+    loadTasks(false, Math.min(100, Math.max(PAGE_SIZE, state.items.length)));
   }
 
   function remind(task) {
