@@ -48,6 +48,7 @@ static void	keys_start(void);
 static int	keys_task_run(struct kore_task *);
 static void	keys_task_done(struct kore_task *);
 
+static char			*keys_shown;	/* the URL, for the log */
 static struct gw_jwks		*keys_set;	/* the keys known */
 static u_int64_t		 keys_fetched;	/* when the last fetch began */
 static u_int64_t		 keys_installed; /* when a JWKS was last read */
@@ -72,6 +73,10 @@ gw_keys_configure(void)
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatal("cannot initialise libcurl");
+
+	/* A user:password@ in the URL never reaches the log. */
+	if ((keys_shown = gw_config_redact(gw_cfg.auth_jwks_url)) == NULL)
+		fatal("cannot redact AUTH_JWKS_URL: out of memory");
 
 	keys_fetched = kore_time_ms();
 	keys_get(gw_cfg.auth_jwks_url, &f);
@@ -199,7 +204,7 @@ keys_install(struct keys_fetch *f, const char *when)
 
 	if (set == NULL) {
 		kore_log(LOG_WARNING, "jwks: cannot read %s (%s): %s; %s",
-		    gw_cfg.auth_jwks_url, when, f->err, keys_set != NULL ?
+		    keys_shown, when, f->err, keys_set != NULL ?
 		    "the keys known are kept" : "provider tokens are refused "
 		    "until it answers");
 	} else {
@@ -208,7 +213,7 @@ keys_install(struct keys_fetch *f, const char *when)
 		keys_installed = kore_time_ms();
 		kore_log(err[0] != '\0' || gw_jwks_count(set) == 0 ?
 		    LOG_WARNING : LOG_INFO, "jwks: %zu keys from %s (%s)%s%s",
-		    gw_jwks_count(set), gw_cfg.auth_jwks_url, when,
+		    gw_jwks_count(set), keys_shown, when,
 		    err[0] != '\0' ? "; " : "", err);
 	}
 

@@ -334,4 +334,21 @@ AidoGW::stop_proxy($server);
 	waitpid($hang, 0);
 }
 
+# A JWKS URL may carry credentials (a provider behind basic auth): they
+# never reach the gateway's log, whether the fetch works or fails.
+{
+	my $closed = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+	    LocalPort => 0, Proto => 'tcp', Listen => 1) or die "listen: $!";
+	my $port = $closed->sockport;
+	close($closed);
+	my $gw = AidoGW->new(env => { DB_POOL_SIZE => 1, AUTH_JWKS_URL =>
+	    "http://jwks-user:jwks-pass-4f9c\@127.0.0.1:$port/api/auth/jwks" });
+	my $out = $gw->output;
+	like($out, qr{jwks: cannot read http://jwks-user:\*\*\*\@127\.0\.0\.1},
+	    'a JWKS URL is logged with its password masked');
+	unlike($out, qr/jwks-pass-4f9c/, '... and the password is nowhere ' .
+	    'in the log');
+	$gw->stop;
+}
+
 done_testing();
