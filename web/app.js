@@ -225,8 +225,12 @@
     clearFieldErrors($('auth-form'));
   }
 
+  // Back to the sign-in form, whoever notices first: the sign-out button,
+  // a 401, or the live feed telling that the session is over.
   function signedOut(message) {
     stopFeed();
+    setAuthMode(false);
+    state.listSeq++;    // a list request in flight answers no one now
     setToken(null);
     state.user = null;
     state.items = [];
@@ -309,13 +313,13 @@
   }
 
   async function onSignOut() {
+    stopFeed();         // its own "session over" must not race this
     try {
       await api('POST', '/api/auth/logout');
     } catch (err) {
       // Signed out here all the same; the token expires on its own.
     }
     signedOut();
-    setAuthMode(false);
     notice('Signed out.');
   }
 
@@ -664,6 +668,7 @@
   let feedReload = null;
 
   function stopFeed() {
+    clearTimeout(feedReload);
     if (state.feed) state.feed.abort();
     state.feed = null;
     state.lastSeq = null;
