@@ -86,8 +86,11 @@ const title = (page, t) => page.locator('#task-list .task-title', {
 function localIn(s) {
   const d = new Date(Date.now() + s * 1000);
   const p = (n) => String(n).padStart(2, '0');
+  // Chromium shows :00 seconds as HH:MM, and playwright's fill calls a
+  // value the input rewrote malformed: leave zero seconds out.
+  const sec = d.getSeconds() ? `:${p(d.getSeconds())}` : '';
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T` +
-    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+    `${p(d.getHours())}:${p(d.getMinutes())}${sec}`;
 }
 
 const browser = await chromium.launch({
