@@ -75,19 +75,22 @@ $$;
 /*
  * HMAC-SHA256 (RFC 2104) over core PostgreSQL's sha256: no pgcrypto.  key
  * is at most SHA-256's block of 64 bytes (longer keys are hashed first by
- * the RFC; aido's is 64).
+ * the RFC; aido's is 64).  The pads are the key, zero-filled to the block,
+ * XORed with 0x5c and 0x36 as one 512-bit string each; bit_send's bytes
+ * after its 4-byte length are the string's.  One expression, so that the
+ * caller's plan inlines it: every page with a next cursor signs one, and
+ * the earlier form (a 64-row series aggregated byte by byte, planned on
+ * every call) cost a quarter of a millisecond, as much as the page's rows.
  */
 CREATE OR REPLACE FUNCTION _aido_hmac(message bytea, key bytea)
 RETURNS bytea
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-	WITH k AS (SELECT rpad(encode(key, 'hex'), 128, '0') AS hex),
-	pads AS (
-		SELECT decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 54), 2, '0'), '' ORDER BY i), 'hex') AS inner_key,
-			   decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 92), 2, '0'), '' ORDER BY i), 'hex') AS outer_key
-		FROM k, generate_series(0, 63) AS i
-		GROUP BY k.hex)
-	SELECT sha256(pads.outer_key || sha256(pads.inner_key || message)) FROM pads
+	SELECT sha256(substr(bit_send(('x' || rpad(encode(key, 'hex'), 128, '0'))::bit(512)
+								  # ('x' || repeat('5c', 64))::bit(512)), 5)
+				  || sha256(substr(bit_send(('x' || rpad(encode(key, 'hex'), 128, '0'))::bit(512)
+											# ('x' || repeat('36', 64))::bit(512)), 5)
+							|| message))
 $$;
 
 /* The cursors' tag: 16 bytes of the HMAC of the payload under aido's key. */

@@ -438,13 +438,11 @@ CREATE OR REPLACE FUNCTION _aido_hmac(message bytea, key bytea)
 RETURNS bytea
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-	WITH k AS (SELECT rpad(encode(key, 'hex'), 128, '0') AS hex),
-	pads AS (
-		SELECT decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 54), 2, '0'), '' ORDER BY i), 'hex') AS inner_key,
-			   decode(string_agg(lpad(to_hex(get_byte(decode(k.hex, 'hex'), i) # 92), 2, '0'), '' ORDER BY i), 'hex') AS outer_key
-		FROM k, generate_series(0, 63) AS i
-		GROUP BY k.hex)
-	SELECT sha256(pads.outer_key || sha256(pads.inner_key || message)) FROM pads
+	SELECT sha256(substr(bit_send(('x' || rpad(encode(key, 'hex'), 128, '0'))::bit(512)
+								  # ('x' || repeat('5c', 64))::bit(512)), 5)
+				  || sha256(substr(bit_send(('x' || rpad(encode(key, 'hex'), 128, '0'))::bit(512)
+											# ('x' || repeat('36', 64))::bit(512)), 5)
+							|| message))
 $$;
 
 CREATE OR REPLACE FUNCTION _aido_cursor_tag(payload text)

@@ -5,7 +5,7 @@ SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 
-SELECT plan(165);
+SELECT plan(166);
 
 -- Cheap password hashes: this suite is about lists, not argon2id.
 SET LOCAL aido.password_memory_kib = 1024;
@@ -430,6 +430,11 @@ SELECT is(_aido_hmac(convert_to(m, 'UTF8'), k), hmac(convert_to(m, 'UTF8'), k, '
 SELECT is(encode(_aido_hmac(convert_to('what do ya want for nothing?', 'UTF8'), convert_to('Jefe', 'UTF8')), 'hex'),
           '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
           'and RFC 4231''s test case 2');
+SELECT is((SELECT count(*) FROM (SELECT decode(repeat(md5(g::text), g % 9), 'hex') AS m,
+                                         substr(decode(repeat(md5((g * 7)::text), 4), 'hex'), 1, g % 65) AS k
+                                  FROM generate_series(1, 300) AS g) AS r
+            WHERE _aido_hmac(r.m, r.k) = hmac(r.m, r.k, 'sha256')), 300::bigint,
+          'and pgcrypto''s for 300 messages of 0 to 128 bytes under keys of 0 to 64 bytes');
 SELECT is((SELECT count(*) FROM aido.secrets WHERE name = 'cursor_hmac' AND octet_length(value) = 64), 1::bigint,
           'bootstrap made one 64-byte cursor key');
 
