@@ -77,7 +77,7 @@ latency_run() {
 	rm -f "$bench_log/pgl-lat-$w".*
 	read -ra ids < <(lat_ids "$w")
 	pgbench -n -M extended -j "$THREADS" -c "$LAT_CLIENTS" --rate "$rate" -T $((PGBENCH_CONNECT + PGBENCH_WARMUP + DURATION + 1)) \
-		"${pgb_vars[@]}" "${ids[@]}" -l --log-prefix="$bench_log/pgl-lat-$w" -f "bench/pgbench/${w}_one.sql" "$DB" >"$pout" 2>&1 &
+		"${pgb_vars[@]}" "${ids[@]}" -l --log-prefix="$bench_log/pgl-lat-$w" -f "bench/pgbench/${PGBENCH_SCRIPT[$w]}_one.sql" "$DB" >"$pout" 2>&1 &
 	pid=$!
 	sleep $((PGBENCH_CONNECT + PGBENCH_WARMUP))
 	ta=$(now)
@@ -98,5 +98,5 @@ latency_run() {
 	R[$w,lat,ratio]=$(ratio "${R[$w,lat,gw_p99]}" "${R[$w,lat,pg_p99]}")
 	printf '%-10s %-8s %6s %8s %7s %7s %8s %7s\n' "$w" pgbench "$rate" "${R[$w,lat,pg_rps]}" "${R[$w,lat,pg_p50]}" "${R[$w,lat,pg_p99]}" "${R[$w,lat,pg_p999]}" 0
 	row "$w" latency-pgbench "$LAT_CLIENTS" "$DURATION" "$n" "${R[$w,lat,pg_rps]}" "${R[$w,lat,pg_p50]}" "${R[$w,lat,pg_p99]}" 0 "${R[$w,lat,ratio]}" "" "" "" "" "" "" \
-		"pgbench --rate $rate -c $LAT_CLIENTS, bench/pgbench/${w}_one.sql, latency from the actual start (schedule lag taken out); p99.9 ${R[$w,lat,pg_p999]} ms; p99 with the lag $(ms "$lag99") ms; ratio = gateway p99 / this p99"
+		"pgbench --rate $rate -c $LAT_CLIENTS, bench/pgbench/${PGBENCH_SCRIPT[$w]}_one.sql, latency from the actual start (schedule lag taken out); p99.9 ${R[$w,lat,pg_p999]} ms; p99 with the lag $(ms "$lag99") ms; ratio = gateway p99 / this p99"
 }
