@@ -22,6 +22,7 @@ PG_CONFIG ?= pg_config
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: all deps extension gateway unit install test run bench bench-peer bench-events clean \
+	bench-tools \
 	test-faults fuzz fuzz-build asan install-db
 
 all: deps extension gateway
@@ -71,11 +72,15 @@ run: all install
 install-db: all
 	scripts/install-db
 
-bench: all install
+# bench/httprate: the HTTP side of bench/latency.sh's fixed-rate runs.
+bench-tools:
+	$(MAKE) -C bench/httprate
+
+bench: all install bench-tools
 	@scripts/deps.sh bench
 	bench/run
 
-bench-peer: all install
+bench-peer: all install bench-tools
 	@scripts/deps.sh bench
 	BENCH_MODE=peer bench/run
 
@@ -88,3 +93,4 @@ clean:
 	$(MAKE) -C gateway clean
 	$(MAKE) -C test/unit clean
 	$(MAKE) -C test/fuzz clean
+	$(MAKE) -C bench/httprate clean
