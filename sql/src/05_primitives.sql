@@ -69,3 +69,23 @@ CREATE OR REPLACE FUNCTION _aido_verify_stored(password text, hash text, bcrypt 
 RETURNS boolean
 LANGUAGE sql VOLATILE
 AS $$ SELECT @extschema@.aido_verify_password(password, hash) $$;
+
+/*
+ * json_agg of rows, the same text (extension/json.c): the pages of the
+ * lists are built with it.  The SQL-only flavor makes it json_agg itself.
+ */
+CREATE OR REPLACE FUNCTION _aido_json_agg_transfn(state internal, item anyelement)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'aido_json_agg_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION _aido_json_agg_finalfn(state internal)
+RETURNS json
+AS 'MODULE_PATHNAME', 'aido_json_agg_finalfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE _aido_json_agg(anyelement) (
+	SFUNC = _aido_json_agg_transfn,
+	STYPE = internal,
+	FINALFUNC = _aido_json_agg_finalfn
+);

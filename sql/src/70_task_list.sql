@@ -109,7 +109,7 @@ BEGIN
 	v_sql := v_sql || ' ORDER BY ' || coalesce(v_key || ' ' || v_dir || ', ', '')
 		|| 't.created_at ' || v_dir || ', t.id ' || v_dir || ' LIMIT $11';
 	/* the page, and the last kept item's key, created_at and id, in one statement */
-	RETURN 'SELECT json_agg(p.j ORDER BY p.n) FILTER (WHERE p.n < $11), count(*) = $11,
+	RETURN 'SELECT _aido_json_agg(p.j ORDER BY p.n) FILTER (WHERE p.n < $11), count(*) = $11,
 				   max(p.k) FILTER (WHERE p.n = $11 - 1), max(p.c) FILTER (WHERE p.n = $11 - 1),
 				   max(p.i::text) FILTER (WHERE p.n = $11 - 1)::uuid
 			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || v_sql || ') q) p';
@@ -203,8 +203,11 @@ $$;
  * for an unknown limit looks dearer than a custom plan's).  The page is
  * aggregated from limit rows, and whether one more follows is an index
  * probe after the last of them: cheaper than numbering limit + 1 rows as
- * _aido_task_list_query's statement must.  STABLE: both statements see the
- * caller's snapshot.  Answers as _aido_task_list_query's.
+ * _aido_task_list_query's statement must.  The aggregates take the rows in
+ * the order the subquery's ORDER BY and LIMIT give them (a plain aggregate
+ * over one subquery reads it in order); an ORDER BY inside each aggregate
+ * would sort the page three times more, a fifth of its cost.  STABLE: both
+ * statements see the caller's snapshot.  Answers as _aido_task_list_query's.
  */
 CREATE OR REPLACE FUNCTION _aido_task_list_recent(user_id uuid, descending boolean, page_limit integer,
 												  after_created_at timestamptz, after_id uuid,
@@ -222,28 +225,22 @@ DECLARE
 	v_ids uuid[];
 BEGIN
 	IF _aido_task_list_recent.descending AND v_after_i IS NULL THEN
-		SELECT json_agg(t ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.created_at ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.id ORDER BY t.created_at DESC, t.id DESC)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user
 			  ORDER BY x.created_at DESC, x.id DESC LIMIT v_limit) t;
 	ELSIF _aido_task_list_recent.descending THEN
-		SELECT json_agg(t ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.created_at ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.id ORDER BY t.created_at DESC, t.id DESC)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user AND (x.created_at, x.id) < (v_after_c, v_after_i)
 			  ORDER BY x.created_at DESC, x.id DESC LIMIT v_limit) t;
 	ELSIF v_after_i IS NULL THEN
-		SELECT json_agg(t ORDER BY t.created_at, t.id), array_agg(t.created_at ORDER BY t.created_at, t.id),
-			   array_agg(t.id ORDER BY t.created_at, t.id)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user
 			  ORDER BY x.created_at, x.id LIMIT v_limit) t;
 	ELSE
-		SELECT json_agg(t ORDER BY t.created_at, t.id), array_agg(t.created_at ORDER BY t.created_at, t.id),
-			   array_agg(t.id ORDER BY t.created_at, t.id)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user AND (x.created_at, x.id) > (v_after_c, v_after_i)
 			  ORDER BY x.created_at, x.id LIMIT v_limit) t;

@@ -102,7 +102,7 @@ BEGIN
 	v_limit := _aido_param_limit(v_params, 50);
 	SELECT * INTO v_after FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), 'conversations');
 	IF v_after.id IS NULL THEN
-		SELECT json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.created) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS c, y.created_at AS created, y.id AS i, row_number() OVER w AS n
@@ -110,7 +110,7 @@ BEGIN
 			  WINDOW w AS (ORDER BY y.created_at DESC, y.id DESC)
 			  ORDER BY y.created_at DESC, y.id DESC LIMIT v_limit + 1) p;
 	ELSE
-		SELECT json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.created) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS c, y.created_at AS created, y.id AS i, row_number() OVER w AS n
@@ -229,14 +229,14 @@ BEGIN
 		PERFORM _aido_not_found('conversation');
 	END IF;
 	IF v_after.id IS NULL THEN
-		SELECT json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS m, y.created_at AS c, y.id AS i, row_number() OVER w AS n
 			  FROM aido.messages y WHERE y.conversation_id = v_conversation AND y.user_id = v_user
 			  WINDOW w AS (ORDER BY y.created_at, y.id) ORDER BY y.created_at, y.id LIMIT v_limit + 1) p;
 	ELSE
-		SELECT json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS m, y.created_at AS c, y.id AS i, row_number() OVER w AS n

@@ -89,6 +89,22 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'aido_hash_bcrypt'
 LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
 
+CREATE OR REPLACE FUNCTION _aido_json_agg_transfn(state internal, item anyelement)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'aido_json_agg_transfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION _aido_json_agg_finalfn(state internal)
+RETURNS json
+AS 'MODULE_PATHNAME', 'aido_json_agg_finalfn'
+LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE _aido_json_agg(anyelement) (
+	SFUNC = _aido_json_agg_transfn,
+	STYPE = internal,
+	FINALFUNC = _aido_json_agg_finalfn
+);
+
 /*
  * Passwords across flavors (docs/passwords.md).  The SQL-only flavor cannot
  * compute argon2id, so beside each argon2id hash this flavor keeps a bcrypt
@@ -1372,7 +1388,7 @@ BEGIN
 	v_sql := v_sql || ' ORDER BY ' || coalesce(v_key || ' ' || v_dir || ', ', '')
 		|| 't.created_at ' || v_dir || ', t.id ' || v_dir || ' LIMIT $11';
 	/* the page, and the last kept item's key, created_at and id, in one statement */
-	RETURN 'SELECT json_agg(p.j ORDER BY p.n) FILTER (WHERE p.n < $11), count(*) = $11,
+	RETURN 'SELECT _aido_json_agg(p.j ORDER BY p.n) FILTER (WHERE p.n < $11), count(*) = $11,
 				   max(p.k) FILTER (WHERE p.n = $11 - 1), max(p.c) FILTER (WHERE p.n = $11 - 1),
 				   max(p.i::text) FILTER (WHERE p.n = $11 - 1)::uuid
 			 FROM (SELECT q.*, row_number() OVER () AS n FROM (' || v_sql || ') q) p';
@@ -1485,28 +1501,22 @@ DECLARE
 	v_ids uuid[];
 BEGIN
 	IF _aido_task_list_recent.descending AND v_after_i IS NULL THEN
-		SELECT json_agg(t ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.created_at ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.id ORDER BY t.created_at DESC, t.id DESC)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user
 			  ORDER BY x.created_at DESC, x.id DESC LIMIT v_limit) t;
 	ELSIF _aido_task_list_recent.descending THEN
-		SELECT json_agg(t ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.created_at ORDER BY t.created_at DESC, t.id DESC),
-			   array_agg(t.id ORDER BY t.created_at DESC, t.id DESC)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user AND (x.created_at, x.id) < (v_after_c, v_after_i)
 			  ORDER BY x.created_at DESC, x.id DESC LIMIT v_limit) t;
 	ELSIF v_after_i IS NULL THEN
-		SELECT json_agg(t ORDER BY t.created_at, t.id), array_agg(t.created_at ORDER BY t.created_at, t.id),
-			   array_agg(t.id ORDER BY t.created_at, t.id)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user
 			  ORDER BY x.created_at, x.id LIMIT v_limit) t;
 	ELSE
-		SELECT json_agg(t ORDER BY t.created_at, t.id), array_agg(t.created_at ORDER BY t.created_at, t.id),
-			   array_agg(t.id ORDER BY t.created_at, t.id)
+		SELECT _aido_json_agg(t), array_agg(t.created_at), array_agg(t.id)
 		INTO items, v_at, v_ids
 		FROM (SELECT * FROM aido.tasks x WHERE x.user_id = v_user AND (x.created_at, x.id) > (v_after_c, v_after_i)
 			  ORDER BY x.created_at, x.id LIMIT v_limit) t;
@@ -1639,7 +1649,7 @@ BEGIN
 	v_limit := _aido_param_limit(v_params, 50);
 	SELECT * INTO v_after FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), 'conversations');
 	IF v_after.id IS NULL THEN
-		SELECT json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.created) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS c, y.created_at AS created, y.id AS i, row_number() OVER w AS n
@@ -1647,7 +1657,7 @@ BEGIN
 			  WINDOW w AS (ORDER BY y.created_at DESC, y.id DESC)
 			  ORDER BY y.created_at DESC, y.id DESC LIMIT v_limit + 1) p;
 	ELSE
-		SELECT json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.c ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.created) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS c, y.created_at AS created, y.id AS i, row_number() OVER w AS n
@@ -1766,14 +1776,14 @@ BEGIN
 		PERFORM _aido_not_found('conversation');
 	END IF;
 	IF v_after.id IS NULL THEN
-		SELECT json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS m, y.created_at AS c, y.id AS i, row_number() OVER w AS n
 			  FROM aido.messages y WHERE y.conversation_id = v_conversation AND y.user_id = v_user
 			  WINDOW w AS (ORDER BY y.created_at, y.id) ORDER BY y.created_at, y.id LIMIT v_limit + 1) p;
 	ELSE
-		SELECT json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
+		SELECT _aido_json_agg(p.m ORDER BY p.n) FILTER (WHERE p.n <= v_limit), count(*) > v_limit,
 			   max(p.c) FILTER (WHERE p.n = v_limit), max(p.i::text) FILTER (WHERE p.n = v_limit)::uuid
 		INTO v_items, v_more, v_last_created_at, v_last_id
 		FROM (SELECT y AS m, y.created_at AS c, y.id AS i, row_number() OVER w AS n
