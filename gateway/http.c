@@ -653,7 +653,12 @@ gw_http_allow(struct http_request *req, int methods)
  * allowed Origin the answer carries no Access-Control-Allow-Origin and
  * the browser refuses the real request.  Browsers cache the answer for
  * Access-Control-Max-Age (Chromium at most 2 hours), so a frontend does
- * not send a preflight before every call.
+ * not send a preflight before every call.  The headers are REST's and
+ * those a browser's MCP client sends to /mcp (MCP's Streamable HTTP: the
+ * protocol version, the 2026-07-28 method and name mirrors, a session id
+ * and Last-Event-ID, which a stateless server ignores but must not have
+ * the browser refuse); WWW-Authenticate is exposed so that such a client
+ * can read the 401's resource_metadata and find the authorization server.
  */
 void
 gw_http_preflight(struct http_request *req, int methods)
@@ -667,7 +672,8 @@ gw_http_preflight(struct http_request *req, int methods)
 		http_response_header(req, "access-control-allow-methods",
 		    allow);
 		http_response_header(req, "access-control-allow-headers",
-		    "authorization, content-type");
+		    "authorization, content-type, last-event-id, mcp-method, "
+		    "mcp-name, mcp-protocol-version, mcp-session-id");
 		http_response_header(req, "access-control-max-age", "7200");
 	}
 
@@ -687,7 +693,7 @@ http_cors(struct http_request *req)
 
 	http_response_header(req, "access-control-allow-origin", origin);
 	http_response_header(req, "access-control-expose-headers",
-	    "Location, Retry-After, X-Next-Cursor");
+	    "Location, Retry-After, WWW-Authenticate, X-Next-Cursor");
 
 	/*
 	 * Frontends that fetch with credentials: "include" need this; the

@@ -97,6 +97,26 @@ is(mcp({ method => 'ping' }, Origin => $front)->{status}, 200,
     'an Origin of FRONTEND_URL is served');
 is(mcp({ method => 'ping' }, Origin => $gw->base_url)->{status}, 200,
     'so is the gateway\'s own origin');
+
+# A browser's MCP client at FRONTEND_URL: its preflight allows the headers
+# of Streamable HTTP, and it may read the 401's challenge.
+$r = $gw->request(OPTIONS => '/mcp', { Origin => $front,
+    'Access-Control-Request-Method' => 'POST',
+    'Access-Control-Request-Headers' =>
+    'authorization,content-type,mcp-protocol-version,mcp-method,mcp-name' });
+my $allowed = lc(AidoGW::header($r, 'access-control-allow-headers') // '');
+ok($r->{status} == 204 && (AidoGW::header($r, 'access-control-allow-origin')
+    // '') eq $front && !grep({ $allowed !~ /(?:^|[ ,])\Q$_\E(?:$|[ ,])/ }
+    qw(authorization content-type mcp-protocol-version mcp-method mcp-name
+    mcp-session-id last-event-id)), 'a browser\'s preflight of POST /mcp ' .
+    'allows the MCP headers') or diag("$r->{status} '$allowed'");
+like(uc(AidoGW::header($r, 'access-control-allow-methods') // ''),
+    qr/\bPOST\b/, '... and POST');
+$r = call(undef, 'list_tasks', {}, Origin => $front);
+is($r->{status}, 401, 'a tool call without a token from the browser is 401');
+like(lc(AidoGW::header($r, 'access-control-expose-headers') // ''),
+    qr/\bwww-authenticate\b/, '... and the browser may read its ' .
+    'WWW-Authenticate (Access-Control-Expose-Headers)');
 $r = $gw->raw_request("POST /mcp HTTP/1.1\r\nHost: evil.example.com\r\n" .
     "Content-Type: application/json\r\nContent-Length: 40\r\n" .
     "Connection: close\r\n\r\n" .
