@@ -4,22 +4,26 @@
 # wrk at saturation measures queueing: with 32 requests always in flight
 # on 2 cores the mean latency is 32 / throughput whatever the code does.
 # Here each route is offered half the req/s the gateway reached in this
-# run, by hey (-c LAT_CLIENTS workers x -q rate/LAT_CLIENTS each), one
-# fixed request repeated; and pgbench --rate offers the same rate of the
-# same aido_* call with the same ids (bench/pgbench/<w>_one.sql, one
-# statement, LAT_CLIENTS clients).  Both latencies are from the moment
-# the request is sent: hey's workers send on a ticker and wait for the
-# answer (a late answer delays the next send, it is not counted as lag),
-# and pgbench's log gives the schedule lag apart, which is taken out so
-# that the two are measured alike (pgbench's lag-inclusive p99 goes into
-# the CSV).  hey's CSV has 0.1 ms resolution.
+# run, one fixed request repeated, by bench/httprate: one Poisson process
+# at that rate handing each arrival to an idle one of LAT_CLIENTS
+# keep-alive connections, as pgbench --rate hands its arrivals to its
+# clients; and pgbench --rate offers the same rate of the same aido_*
+# call with the same ids (bench/pgbench/<w>_one.sql, one statement,
+# LAT_CLIENTS clients).  Both give each request's schedule lag (the wait
+# for a free connection or client) apart from its latency, which runs
+# from the moment the request is sent; the percentiles are of the
+# latency, lag taken out, and the lag-inclusive p99 of each goes into the
+# CSV's note.  hey -q, used here before, ticks once per worker, all
+# workers together: its requests left in bursts of LAT_CLIENTS and queued
+# behind each other (bench/README.md).
 #
 #	latency_run WORKLOAD	R[w,lat,*]: rate, and for gw and pg the
 #				achieved rate, p50, p99, p99.9 (ms)
 
 LAT_CLIENTS=${BENCH_LATENCY_CLIENTS:-16}
 bench_posint LAT_CLIENTS
-command -v hey >/dev/null || bench_die "hey not found (scripts/deps.sh bench installs it)"
+HTTPRATE=bench/httprate/httprate
+make -s -C bench/httprate >/dev/null || bench_die "cannot build $HTTPRATE"
 
 # lat_pct: microseconds on stdin, one a line -> "n p50 p99 p99.9" (nearest
 # rank).
@@ -36,7 +40,7 @@ lat_pct() {
 		print "" }'
 }
 
-# lat_ids WORKLOAD: pgbench -D options with the ids of hey's request
+# lat_ids WORKLOAD: pgbench -D options with the ids of httprate's request
 # (user 1's first page or task; the sample's first task and its owner).
 lat_ids() {
 	local n=1
@@ -48,10 +52,9 @@ SQL
 }
 
 latency_run() {
-	local w=$1 rate per out pout hargs=() n p50 p99 p999 bad pid ta tb lag99 ids
+	local w=$1 rate out pout hargs=() n p50 p99 p999 bad pid ta tb lag99 ids
 	rate=$(((R[$w,gw,rps] + 1) / 2))
 	[ "$rate" -ge "$LAT_CLIENTS" ] || rate=$LAT_CLIENTS
-	per=$(awk -v r="$rate" -v c="$LAT_CLIENTS" 'BEGIN { printf "%.3f", r / c }')
 	case $w in
 	list) hargs=(-H "Authorization: Bearer $tok1" "$base/api/tasks?limit=50") ;;
 	get) hargs=(-H "Authorization: Bearer $tokt" "$base/api/tasks/$tid") ;;
@@ -60,17 +63,22 @@ latency_run() {
 	*) return 0 ;;
 	esac
 	R[$w,lat,rate]=$rate
-	out="$bench_log/hey-$w.csv"
-	timeout $((WARMUP + DURATION + 60)) hey -z "$((WARMUP + DURATION))s" -c "$LAT_CLIENTS" -q "$per" -t 10 -o csv "${hargs[@]}" >"$out" ||
-		bench_die "hey on $w failed"
-	# response-time (s),...,status-code,offset (s): the answers after the warm-up
-	bad=$(awk -F, -v w="$WARMUP" 'NR > 1 && $8 >= w && $7 !~ /^2/' "$out" | wc -l)
-	read -r n p50 p99 p999 < <(awk -F, -v w="$WARMUP" 'NR > 1 && $8 >= w && $7 ~ /^2/ { printf "%.0f\n", $1 * 1e6 }' "$out" | lat_pct)
+	out="$bench_log/httprate-$w.csv"
+	if ! timeout $((WARMUP + DURATION + 60)) "$HTTPRATE" -c "$LAT_CLIENTS" -r "$rate" -z "$((WARMUP + DURATION))" -t 10 \
+		-o "$out" "${hargs[@]}" 2>"$out.err"; then
+		cat "$out.err" >&2
+		bench_die "httprate on $w failed"
+	fi
+	# offset (s, the scheduled arrival),lag_us,latency_us,status (0: no
+	# answer): the arrivals after the warm-up
+	bad=$(awk -F, -v w="$WARMUP" 'NR > 1 && $1 >= w && $4 !~ /^2/' "$out" | wc -l)
+	read -r n p50 p99 p999 < <(awk -F, -v w="$WARMUP" 'NR > 1 && $1 >= w && $4 ~ /^2/ { print $3 }' "$out" | lat_pct)
+	read -r _ _ lag99 _ < <(awk -F, -v w="$WARMUP" 'NR > 1 && $1 >= w && $4 ~ /^2/ { print $2 + $3 }' "$out" | lat_pct)
 	R[$w,lat,gw_rps]=$(awk -v n="$((n + bad))" -v d="$DURATION" 'BEGIN { printf "%.0f", n / d }')
 	R[$w,lat,gw_p50]=$(ms "$p50") R[$w,lat,gw_p99]=$(ms "$p99") R[$w,lat,gw_p999]=$(ms "$p999") R[$w,lat,gw_bad]=$bad
 	printf '%-10s %-8s %6s %8s %7s %7s %8s %7s\n' "$w" gateway "$rate" "${R[$w,lat,gw_rps]}" "${R[$w,lat,gw_p50]}" "${R[$w,lat,gw_p99]}" "${R[$w,lat,gw_p999]}" "$bad"
 	row "$w" latency-gateway "$LAT_CLIENTS" "$DURATION" "$((n + bad))" "${R[$w,lat,gw_rps]}" "${R[$w,lat,gw_p50]}" "${R[$w,lat,gw_p99]}" "$bad" "" "" "" "" "" "" "" \
-		"offered $rate req/s (half the gateway's maximum in this run): hey -c $LAT_CLIENTS -q $per, one fixed request; p99.9 ${R[$w,lat,gw_p999]} ms"
+		"offered $rate req/s (half the gateway's maximum in this run): bench/httprate -c $LAT_CLIENTS -r $rate, one fixed request, latency from the moment it is sent (schedule lag taken out); p99.9 ${R[$w,lat,gw_p999]} ms; p99 with the lag $(ms "$lag99") ms"
 
 	# pgbench at the same rate; its first seconds left out as in run_pgbench.
 	pout="$bench_log/pgb-lat-$w.log"

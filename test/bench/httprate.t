@@ -147,10 +147,12 @@ near(scalar @{$ok->{rows}}, 400, '200/s for 2 s');
 is_deeply(statuses($ok), { 200 => scalar @{$ok->{rows}} },
     'every answer is recorded with its status 200');
 my @bad = grep { @$_ != 4 || $_->[0] !~ /\A\d+\.\d{6}\z/ ||
-    $_->[0] >= 2 || $_->[1] !~ /\A\d+\z/ || $_->[2] !~ /\A\d+\z/ } @{$ok->{rows}};
+    $_->[0] >= 2 || $_->[1] !~ /\A\d+\z/ || $_->[2] !~ /\A\d+\z/ }
+    @{$ok->{rows}};
 is(scalar @bad, 0, 'each line: an offset within the run, lag and latency ' .
     'in whole microseconds');
-like($ok->{err}, qr/\d+ requests in 2\.0 s.*\n.*answers: \d+ 2xx, 0 non-2xx, 0 none/,
+like($ok->{err},
+    qr/\d+ requests in 2\.0 s.*\n.*answers: \d+ 2xx, 0 non-2xx, 0 none/,
     'the summary on stderr counts the requests and answers');
 like($ok->{err}, qr/p50 [\d.]+ p99 [\d.]+ p99\.9 [\d.]+/,
     'the summary gives p50, p99 and p99.9');
@@ -226,7 +228,8 @@ my $free = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
 my $fport = $free->sockport;
 close($free);
 my $down = run('-z', 1, "http://127.0.0.1:$fport/");
-ok($down->{rc} == 1 && $down->{err} =~ /cannot connect to 127\.0\.0\.1 port $fport/,
+ok($down->{rc} == 1 &&
+    $down->{err} =~ /cannot connect to 127\.0\.0\.1 port $fport/,
     'a server that is not there: "cannot connect", exit 1');
 
 kill('TERM', $server);
