@@ -138,14 +138,8 @@ AS $$
 DECLARE
 	v_shown text;
 	v_params jsonb := coalesce(aido_task_list_json.params, '{}');
-	v_cursor text;
-	v_after_created_at timestamptz;
-	v_after_id uuid;
 	v_limit integer;
 	v_p record;
-	v_page record;
-	v_static boolean := true;
-	v_sort text := '-created_at';
 	v_items json;
 	v_more boolean;
 	v_last_key text;
@@ -159,41 +153,33 @@ BEGIN
 	 * with a limit and a cursor at most, have no other parameter to check:
 	 * they skip _aido_task_list_params and its dozen calls (each PL/pgSQL
 	 * routine a statement enters sets up its expressions again in every
-	 * transaction), and a first page decodes no cursor.  The limit is
-	 * checked before the cursor, as there.
+	 * transaction).  The limit is checked before the cursor, as there.
 	 */
 	IF (CASE WHEN jsonb_typeof(v_params) = 'object'
 			 THEN v_params - 'limit' - 'cursor' = '{}'::jsonb ELSE false END) THEN
 		v_limit := _aido_param_limit(v_params, 50);
-		v_cursor := _aido_param(v_params, 'cursor');
-		IF v_cursor IS NOT NULL THEN
-			SELECT d.created_at, d.id INTO v_after_created_at, v_after_id
-			FROM _aido_cursor_decode(v_cursor, '-created_at') AS d;
-		END IF;
-		v_page := _aido_task_list_recent(aido_task_list_json.user_id, true, v_limit,
-										 v_after_created_at, v_after_id);
+		SELECT '-created_at'::text AS sort, 'all'::text AS status, NULL::text AS priority,
+			   NULL::text AS tag, NULL::text AS q, NULL::timestamptz AS due_before,
+			   NULL::timestamptz AS due_after, v_limit AS page_limit, d.sort_key AS after_key,
+			   d.created_at AS after_created_at, d.id AS after_id
+		INTO v_p
+		FROM _aido_cursor_decode(_aido_param(v_params, 'cursor'), '-created_at') AS d;
 	ELSE
 		SELECT * INTO v_p FROM _aido_task_list_params(v_params);
-		v_sort := v_p.sort;
-		IF v_p.sort IN ('-created_at', 'created_at') AND v_p.status = 'all' AND v_p.priority IS NULL
-			AND v_p.tag IS NULL AND v_p.q IS NULL AND v_p.due_before IS NULL AND v_p.due_after IS NULL THEN
-			v_page := _aido_task_list_recent(aido_task_list_json.user_id, v_p.sort = '-created_at',
-											 v_p.page_limit, v_p.after_created_at, v_p.after_id);
-		ELSE
-			v_static := false;
-			EXECUTE _aido_task_list_query(v_p.sort, v_p.status, v_p.priority, v_p.tag, v_p.q,
-										  v_p.due_before, v_p.due_after, v_p.after_id IS NOT NULL)
-			INTO v_items, v_more, v_last_key, v_last_created_at, v_last_id
-			USING aido_task_list_json.user_id, v_p.status = 'completed', v_p.priority, v_p.tag, v_p.q,
-				v_p.due_before, v_p.due_after, v_p.after_key, v_p.after_created_at, v_p.after_id,
-				v_p.page_limit + 1;
-		END IF;
 	END IF;
-	IF v_static THEN
-		v_items := v_page.items;
-		v_more := v_page.more;
-		v_last_created_at := v_page.last_created_at;
-		v_last_id := v_page.last_id;
+	IF v_p.sort IN ('-created_at', 'created_at') AND v_p.status = 'all' AND v_p.priority IS NULL
+		AND v_p.tag IS NULL AND v_p.q IS NULL AND v_p.due_before IS NULL AND v_p.due_after IS NULL THEN
+		SELECT r.items, r.more, r.last_created_at, r.last_id
+		INTO v_items, v_more, v_last_created_at, v_last_id
+		FROM _aido_task_list_recent(aido_task_list_json.user_id, v_p.sort = '-created_at',
+									v_p.page_limit, v_p.after_created_at, v_p.after_id) AS r;
+	ELSE
+		EXECUTE _aido_task_list_query(v_p.sort, v_p.status, v_p.priority, v_p.tag, v_p.q,
+									  v_p.due_before, v_p.due_after, v_p.after_id IS NOT NULL)
+		INTO v_items, v_more, v_last_key, v_last_created_at, v_last_id
+		USING aido_task_list_json.user_id, v_p.status = 'completed', v_p.priority, v_p.tag, v_p.q,
+			v_p.due_before, v_p.due_after, v_p.after_key, v_p.after_created_at, v_p.after_id,
+			v_p.page_limit + 1;
 	END IF;
 	/*
 	 * A user of an external provider knows the external id.  In json_agg's
@@ -204,7 +190,7 @@ BEGIN
 		v_items := replace(v_items::text, '"user_id":"' || aido_task_list_json.user_id || '"',
 						   '"user_id":' || to_json(v_shown))::json;
 	END IF;
-	RETURN _aido_page_json(v_items, v_more, v_sort, v_last_key, v_last_created_at, v_last_id);
+	RETURN _aido_page_json(v_items, v_more, v_p.sort, v_last_key, v_last_created_at, v_last_id);
 END
 $$;
 
