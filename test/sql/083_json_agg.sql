@@ -6,7 +6,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 
-SELECT plan(14);
+SELECT plan(15);
 
 -- Tasks with what a title, a description and tags can hold: quotes,
 -- backslashes, control characters, non-ASCII, NULLs, empty arrays.
@@ -85,6 +85,14 @@ SELECT is((SELECT _aido_json_agg(x.r ORDER BY x.n)::text
              FROM (SELECT g AS n, CASE WHEN g % 2 = 0 THEN ROW(g, 'v')::pg_temp.pair END AS r
                    FROM generate_series(1, 5) AS g) AS x),
           'NULL rows between rows: null, as json_agg writes them');
+
+SELECT is((SELECT _aido_json_agg(x)::text FROM (SELECT string_agg(chr(g), '' ORDER BY g) || 'ü日🎉' AS s,
+                                                  '"' || repeat('\', 3) || '"' AS t
+                                           FROM generate_series(1, 127) AS g) AS x),
+          (SELECT json_agg(x)::text FROM (SELECT string_agg(chr(g), '' ORDER BY g) || 'ü日🎉' AS s,
+                                                 '"' || repeat('\', 3) || '"' AS t
+                                          FROM generate_series(1, 127) AS g) AS x),
+          'every ASCII character, escaped or not, and runs of escapes: the same text');
 
 -- As a window function the final function runs again on the same state.
 SELECT is((SELECT array_agg(a ORDER BY n)::text FROM
