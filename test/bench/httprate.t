@@ -4,8 +4,9 @@
 # it offers about rate x duration requests and writes a CSV line for each,
 # whatever the answer; a 404 is a non-2xx, a dropped, closed or unanswered
 # request a status 0; it survives a server that closes connections;
-# chunked answers are read; the same seed gives the same schedule; bad
-# arguments exit 2, an unreachable server 1.  About 8 s.
+# chunked answers are read; the same seed gives the same schedule; an
+# arrival that finds no idle connection waits, as lag; bad arguments
+# exit 2, an unreachable server 1.  About 9 s.
 
 use strict;
 use warnings;
@@ -31,6 +32,7 @@ my $tmp = tempdir('aido-httprate.XXXXXX', TMPDIR => 1, CLEANUP => 1);
 #   /close     n % 2 == 0: 200, then the connection closes (no
 #              Connection: close)
 #   /hang      n % 4 == 0: no answer until the client gives up
+#   /slow      200 after 50 ms
 my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
     Listen => 64, ReuseAddr => 1) or die "listen: $!";
 my $port = $listen->sockport;
@@ -94,6 +96,9 @@ sub serve {
 		} elsif ($path eq '/close') {
 			answer($s, 200, 'ok');
 			return if $n % 2 == 0;
+		} elsif ($path eq '/slow') {
+			select(undef, undef, undef, 0.05);
+			answer($s, 200, 'ok');
 		} elsif ($path eq '/hang') {
 			answer($s, 200, 'ok') if $n % 4 != 0;
 		} else {
@@ -212,6 +217,21 @@ $s = statuses($hang);
 ok(($s->{0} // 0) > 0 && ($s->{200} // 0) > 0,
     'an unanswered request is a status 0 after the timeout');
 like($hang->{err}, qr/[1-9]\d* timeouts/, 'the summary counts the timeouts');
+
+# One connection, an answer every 50 ms or more, an arrival every 10 ms
+# on average: the arrivals queue for the connection, and the wait is lag,
+# not latency.
+my $slow = run('-c', 1, '-r', 100, '-z', 1, "$url/slow");
+my ($maxlag, $maxlat) = (0, 0);
+for (@{$slow->{rows}}) {
+	$maxlag = $_->[1] if $_->[1] > $maxlag;
+	$maxlat = $_->[2] if $_->[2] > $maxlat;
+}
+ok($slow->{rc} == 0 && $maxlag > $maxlat,
+    'arrivals that find no idle connection wait, and the wait is lag ' .
+    "($maxlag us), not latency ($maxlat us at most)");
+like($slow->{err}, qr/ [1-9]\d* arrivals not sent/,
+    'the arrivals still waiting at the end are counted as not sent');
 
 for my $args ([], ["$url/ok", 'extra'], ['-c', 0, "$url/ok"],
     ['-c', 'x', "$url/ok"], ['-r', 'fast', "$url/ok"], ['-z', -1, "$url/ok"],
