@@ -36,6 +36,7 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
+#include "utils/uuid.h"
 
 /* How a column's values are written: json.c's type categories. */
 typedef enum JsonColumnKind
@@ -47,6 +48,8 @@ typedef enum JsonColumnKind
 	JSON_COLUMN_ARRAY,
 	JSON_COLUMN_ROW,
 	JSON_COLUMN_CAST,			/* a type of an extension with a cast to json */
+	JSON_COLUMN_TEXT,			/* text, varchar: the string itself, escaped */
+	JSON_COLUMN_UUID,			/* uuid: its 36 characters, none to escape */
 	JSON_COLUMN_STRING			/* any other: its text, as a JSON string */
 } JsonColumnKind;
 
@@ -57,6 +60,7 @@ typedef struct JsonColumn
 	Oid			basetype;		/* for JSON_COLUMN_DATETIME */
 	FmgrInfo	func;			/* the output or cast function, if any */
 	char	   *key;			/* the name as a JSON string, then ':' */
+	int			keylen;
 } JsonColumn;
 
 typedef struct JsonRowsState
@@ -105,6 +109,13 @@ json_column_classify(JsonColumn *col, Oid typid, MemoryContext mcxt)
 		case JSONBOID:
 			col->kind = JSON_COLUMN_JSON;
 			getTypeOutputInfo(base, &func, &varlena);
+			break;
+		case TEXTOID:
+		case VARCHAROID:
+			col->kind = JSON_COLUMN_TEXT;
+			break;
+		case UUIDOID:
+			col->kind = JSON_COLUMN_UUID;
 			break;
 		default:
 			if (OidIsValid(get_element_type(base)) || base == ANYARRAYOID ||
@@ -162,6 +173,7 @@ json_rows_describe(JsonRowsState *state, Oid rowtype, int32 rowtypmod,
 		escape_json(&key, NameStr(att->attname));
 		appendStringInfoChar(&key, ':');
 		col->key = key.data;
+		col->keylen = key.len;
 		json_column_classify(col, att->atttypid, mcxt);
 	}
 	MemoryContextSwitchTo(old);
@@ -170,17 +182,18 @@ json_rows_describe(JsonRowsState *state, Oid rowtype, int32 rowtypmod,
 
 /*
  * escape_json()'s output, but escape_json() appends one character at a
- * time, and most of a page's text (ids, titles, descriptions) has nothing
- * to escape: runs without a character to escape are copied whole.
+ * time, and most of a page's text (titles, descriptions) has nothing to
+ * escape: runs without a character to escape are copied whole.
  */
 static void
-json_string_write(StringInfo buf, const char *s)
+json_string_write(StringInfo buf, const char *s, int len)
 {
+	const char *end = s + len;
 	const char *run = s;
 	const char *p;
 
-	appendStringInfoChar(buf, '"');
-	for (p = s; *p != '\0'; p++)
+	appendStringInfoCharMacro(buf, '"');
+	for (p = s; p < end; p++)
 	{
 		unsigned char c = (unsigned char) *p;
 
@@ -191,25 +204,25 @@ json_string_write(StringInfo buf, const char *s)
 		switch (c)
 		{
 			case '\b':
-				appendStringInfoString(buf, "\\b");
+				appendBinaryStringInfo(buf, "\\b", 2);
 				break;
 			case '\f':
-				appendStringInfoString(buf, "\\f");
+				appendBinaryStringInfo(buf, "\\f", 2);
 				break;
 			case '\n':
-				appendStringInfoString(buf, "\\n");
+				appendBinaryStringInfo(buf, "\\n", 2);
 				break;
 			case '\r':
-				appendStringInfoString(buf, "\\r");
+				appendBinaryStringInfo(buf, "\\r", 2);
 				break;
 			case '\t':
-				appendStringInfoString(buf, "\\t");
+				appendBinaryStringInfo(buf, "\\t", 2);
 				break;
 			case '"':
-				appendStringInfoString(buf, "\\\"");
+				appendBinaryStringInfo(buf, "\\\"", 2);
 				break;
 			case '\\':
-				appendStringInfoString(buf, "\\\\");
+				appendBinaryStringInfo(buf, "\\\\", 2);
 				break;
 			default:
 				appendStringInfo(buf, "\\u%04x", (int) c);
@@ -217,7 +230,30 @@ json_string_write(StringInfo buf, const char *s)
 		}
 	}
 	appendBinaryStringInfo(buf, run, p - run);
-	appendStringInfoChar(buf, '"');
+	appendStringInfoCharMacro(buf, '"');
+}
+
+/* A uuid as uuid_out() writes it (8-4-4-4-12 lower-case hex), quoted. */
+static void
+json_uuid_write(StringInfo buf, const pg_uuid_t *uuid)
+{
+	static const char hex[] = "0123456789abcdef";
+	char	   *out;
+	int			i;
+
+	enlargeStringInfo(buf, 38);
+	out = buf->data + buf->len;
+	*out++ = '"';
+	for (i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*out++ = '-';
+		*out++ = hex[uuid->data[i] >> 4];
+		*out++ = hex[uuid->data[i] & 0x0f];
+	}
+	*out++ = '"';
+	buf->len += 38;
+	buf->data[buf->len] = '\0';
 }
 
 /* One value, as json.c's datum_to_json() writes a value that is no key. */
@@ -229,16 +265,29 @@ json_value_write(StringInfo buf, JsonColumn *col, Datum value)
 	switch (col->kind)
 	{
 		case JSON_COLUMN_BOOL:
-			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
+			if (DatumGetBool(value))
+				appendBinaryStringInfo(buf, "true", 4);
+			else
+				appendBinaryStringInfo(buf, "false", 5);
+			return;
+		case JSON_COLUMN_TEXT:
+			{
+				text	   *t = DatumGetTextPP(value);
+
+				json_string_write(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+				return;
+			}
+		case JSON_COLUMN_UUID:
+			json_uuid_write(buf, DatumGetUUIDP(value));
 			return;
 		case JSON_COLUMN_DATETIME:
 			{
 				char		iso[MAXDATELEN + 1];
 
 				JsonEncodeDateTime(iso, value, col->basetype, NULL);
-				appendStringInfoChar(buf, '"');
+				appendStringInfoCharMacro(buf, '"');
 				appendStringInfoString(buf, iso);
-				appendStringInfoChar(buf, '"');
+				appendStringInfoCharMacro(buf, '"');
 				return;
 			}
 		case JSON_COLUMN_ARRAY:
@@ -258,7 +307,7 @@ json_value_write(StringInfo buf, JsonColumn *col, Datum value)
 			if (IsValidJsonNumber(out, strlen(out)))
 				appendStringInfoString(buf, out);
 			else
-				json_string_write(buf, out);
+				json_string_write(buf, out, strlen(out));
 			break;
 		case JSON_COLUMN_JSON:
 			out = OutputFunctionCall(&col->func, value);
@@ -267,7 +316,7 @@ json_value_write(StringInfo buf, JsonColumn *col, Datum value)
 		case JSON_COLUMN_STRING:
 		default:
 			out = OutputFunctionCall(&col->func, value);
-			json_string_write(buf, out);
+			json_string_write(buf, out, strlen(out));
 			break;
 	}
 	pfree(out);
@@ -287,7 +336,7 @@ json_row_write(JsonRowsState *state, HeapTupleHeader row)
 	tuple.t_data = row;
 	heap_deform_tuple(&tuple, state->desc, state->values, state->nulls);
 
-	appendStringInfoChar(&state->buf, '{');
+	appendStringInfoCharMacro(&state->buf, '{');
 	for (i = 0; i < state->desc->natts; i++)
 	{
 		JsonColumn *col = &state->columns[i];
@@ -295,15 +344,15 @@ json_row_write(JsonRowsState *state, HeapTupleHeader row)
 		if (col->dropped)
 			continue;
 		if (!first)
-			appendStringInfoChar(&state->buf, ',');
+			appendStringInfoCharMacro(&state->buf, ',');
 		first = false;
-		appendStringInfoString(&state->buf, col->key);
+		appendBinaryStringInfo(&state->buf, col->key, col->keylen);
 		if (state->nulls[i])
-			appendStringInfoString(&state->buf, "null");
+			appendBinaryStringInfo(&state->buf, "null", 4);
 		else
 			json_value_write(&state->buf, col, state->values[i]);
 	}
-	appendStringInfoChar(&state->buf, '}');
+	appendStringInfoCharMacro(&state->buf, '}');
 }
 
 /*

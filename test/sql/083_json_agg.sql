@@ -6,7 +6,7 @@ BEGIN;
 SET LOCAL client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 
-SELECT plan(15);
+SELECT plan(16);
 
 -- Tasks with what a title, a description and tags can hold: quotes,
 -- backslashes, control characters, non-ASCII, NULLs, empty arrays.
@@ -93,6 +93,17 @@ SELECT is((SELECT _aido_json_agg(x)::text FROM (SELECT string_agg(chr(g), '' ORD
                                                  '"' || repeat('\', 3) || '"' AS t
                                           FROM generate_series(1, 127) AS g) AS x),
           'every ASCII character, escaped or not, and runs of escapes: the same text');
+
+CREATE DOMAIN pg_temp.label AS text;
+SELECT is((SELECT _aido_json_agg(x ORDER BY x.n)::text
+             FROM (SELECT g AS n, ('v"' || g)::varchar(5) AS v, (E'd\\' || g)::pg_temp.label AS d,
+                          CASE WHEN g > 1 THEN md5(g::text)::uuid END AS u, ''::text AS e
+                   FROM generate_series(1, 3) AS g) AS x),
+          (SELECT json_agg(x ORDER BY x.n)::text
+             FROM (SELECT g AS n, ('v"' || g)::varchar(5) AS v, (E'd\\' || g)::pg_temp.label AS d,
+                          CASE WHEN g > 1 THEN md5(g::text)::uuid END AS u, ''::text AS e
+                   FROM generate_series(1, 3) AS g) AS x),
+          'varchar, a domain over text, uuids and empty strings: the same text');
 
 -- As a window function the final function runs again on the same state.
 SELECT is((SELECT array_agg(a ORDER BY n)::text FROM
