@@ -126,8 +126,9 @@ $$;
  * The gateway's one query per tick for all its waiting readers: reader i
  * is users[i] with session session_ids[i] at position afters[i] (null:
  * wants only news).  users[i] is the user's id when the reader has a
- * session (an aido token), else an external provider's subject (API.md
- * 3.2: that user exists, the reader's first request made it).  Returns
+ * session (an aido token), else an external provider's subject, whose
+ * token the gateway checked: that user may not exist yet (the feed was
+ * its first request), and then has no events, but is not refused.  Returns
  * {head, next_reminder, readers: [{i, next_after, items, dead}]}, listing
  * only the readers with news, a dead session, or a null position; a reader
  * at or past head costs no lookup.
@@ -164,7 +165,7 @@ BEGIN
 				 END AS items
 		  FROM unnest(aido_events_poll.users, aido_events_poll.session_ids,
 					  aido_events_poll.afters) WITH ORDINALITY AS c(u, s, a, i),
-			   LATERAL (SELECT x.id, x.id IS NULL OR (c.s IS NOT NULL AND NOT EXISTS (
+			   LATERAL (SELECT x.id, c.s IS NOT NULL AND (x.id IS NULL OR NOT EXISTS (
 							   SELECT 1 FROM aido.sessions s
 							   WHERE s.id = c.s AND s.user_id = x.id AND s.revoked_at IS NULL
 								 AND s.expires_at > clock_timestamp())) AS dead

@@ -2146,7 +2146,7 @@ BEGIN
 				 END AS items
 		  FROM unnest(aido_events_poll.users, aido_events_poll.session_ids,
 					  aido_events_poll.afters) WITH ORDINALITY AS c(u, s, a, i),
-			   LATERAL (SELECT x.id, x.id IS NULL OR (c.s IS NOT NULL AND NOT EXISTS (
+			   LATERAL (SELECT x.id, c.s IS NOT NULL AND (x.id IS NULL OR NOT EXISTS (
 							   SELECT 1 FROM aido.sessions s
 							   WHERE s.id = c.s AND s.user_id = x.id AND s.revoked_at IS NULL
 								 AND s.expires_at > clock_timestamp())) AS dead

@@ -103,6 +103,27 @@ is($r->{json}{id}, $sub, '... with the external id as the user\'s id');
 	    ->{json}{items} // [] } ], [ 'hello' ], '... and read it back');
 }
 
+# The change feed: a device whose first request of all is the feed (the
+# user not made yet) waits for news like any other, and gets the user's
+# writes from its other devices.
+{
+	my $new = ext_id();
+	my $t = $key{EdDSA}->sign(claims(sub => $new));
+	my $r = $gw->api($t, GET => '/api/events?after=0');
+	is($r->{status}, 200, 'a new external user\'s first request, the ' .
+	    'feed, is 200') or diag($r->{content});
+	is_deeply($r->{json}{items}, [], '... with no events');
+	$r = $gw->api($t, GET => '/api/events?after=0&wait=1');
+	is($r->{status}, 200, '... and so is a long poll of it');
+	$r = $gw->api($t, POST => '/api/tasks', { title => 'from the phone' });
+	is($r->{status}, 201, 'the user writes a task from another device');
+	$r = $gw->api($t, GET => '/api/events?after=0');
+	is_deeply([ map { $_->{event_type} } @{ $r->{json}{items} // [] } ],
+	    [ 'created' ], '... and the feed has its event') or
+	    diag($r->{content});
+	is($r->{json}{items}[0]{user_id}, $new, '... named by the external id');
+}
+
 # An external id with characters that a path escapes (Auth0: "auth0|...").
 {
 	my $s = 'auth0|' . ext_id();

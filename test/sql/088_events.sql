@@ -11,7 +11,7 @@ SET LOCAL aido.password_iterations = 1;
 -- far from UTC: events and reminders must still be in UTC
 SET LOCAL TimeZone = 'America/Los_Angeles';
 
-SELECT plan(48);
+SELECT plan(50);
 
 CREATE TEMP TABLE actor (name text PRIMARY KEY, s jsonb NOT NULL);
 INSERT INTO actor VALUES
@@ -195,6 +195,17 @@ SELECT is((SELECT r -> 'dead' FROM poll, jsonb_array_elements(j -> 'readers') r 
 		  'true'::jsonb, 'a reader whose session is not its user''s is dead');
 SELECT is((SELECT r -> 'next_after' FROM poll, jsonb_array_elements(j -> 'readers') r WHERE r ->> 'i' = '4'),
 		  (SELECT j -> 'head' FROM poll), 'a reader without a position starts at the head (an external user''s, found by subject)');
+
+-- An external subject the database has not seen (the feed was its first
+-- request) has no events, and is not refused; an aido user id that is
+-- no user is, whatever the session.
+CREATE TEMP TABLE poll2 AS SELECT aido_events_poll(
+	ARRAY['ext-never-seen', gen_random_uuid()::text]::text[], ARRAY[NULL, pg_temp.sid('alice')]::uuid[],
+	ARRAY[0, 0]::bigint[], 5) AS j;
+SELECT is((SELECT jsonb_agg(r ->> 'i') FROM poll2, jsonb_array_elements(j -> 'readers') r
+		   WHERE r ->> 'i' = '1'), NULL, 'an external subject not yet a user is not dead, and has no news');
+SELECT is((SELECT r -> 'dead' FROM poll2, jsonb_array_elements(j -> 'readers') r WHERE r ->> 'i' = '2'),
+		  'true'::jsonb, 'an aido user id that is no user is dead');
 
 SELECT is((SELECT array_agg(seq ORDER BY seq) FROM aido_events_all(0, 1000)),
 		  (SELECT array_agg(seq ORDER BY seq) FROM aido.task_events), 'aido_events_all reads every user''s events in seq order');
