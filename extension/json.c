@@ -14,8 +14,9 @@
  * decides how to write each column once, on the first row, deforms each
  * row once, copies unescaped runs whole, and writes exactly what json_agg
  * writes: the same keys, values, separators and white space, so that the
- * SQL-only flavor (sql/sqlonly/05_primitives.sql), where it is json_agg
- * itself, gives the same text (test/sql/083_json_agg.sql compares them).
+ * SQL-only flavor, whose build writes json_agg in its place
+ * (sql/sqlonly/build), gives the same text (test/sql/083_json_agg.sql
+ * compares them).
  *
  * extension/json.c
  *
