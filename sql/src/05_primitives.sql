@@ -72,7 +72,8 @@ AS $$ SELECT @extschema@.aido_verify_password(password, hash) $$;
 
 /*
  * json_agg of rows, the same text (extension/json.c): the pages of the
- * lists are built with it.  The SQL-only flavor makes it json_agg itself.
+ * lists are built with it.  The SQL-only flavor's build writes json_agg in
+ * its place (sql/sqlonly/build).
  */
 CREATE OR REPLACE FUNCTION _aido_json_agg_transfn(state internal, item anyelement)
 RETURNS internal
